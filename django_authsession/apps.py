@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AuthSessionConfig(AppConfig):
+    """Registers system checks and signal receivers; nothing else happens at start-up."""
+
+    name = "django_authsession"
+    label = "django_authsession"
+    verbose_name = _("Auth sessions")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_save
+
+        from . import checks, receivers  # noqa: F401  (checks register on import)
+
+        post_save.connect(
+            receivers.end_sessions_on_deactivation_or_password_change,
+            sender=get_user_model(),
+            dispatch_uid="django_authsession.end_sessions",
+        )

@@ -1,0 +1,128 @@
+"""The three cookies, named and set exactly as Better Auth names and sets them:
+``session_token`` (signed token), ``session_data`` (the 5-minute cookie cache, possibly chunked)
+and ``dont_remember`` (sign-in without "remember me")."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.http import HttpRequest, HttpResponseBase
+
+from . import cookie_cache
+from .conf import app_settings
+from .tokens import sign_cookie_value, unsign_cookie_value
+
+SECURE_PREFIX = "__Secure-"
+
+
+def cookie_name(suffix: str) -> str:
+    name = f"{app_settings.COOKIE_PREFIX}.{suffix}"
+    return f"{SECURE_PREFIX}{name}" if app_settings.USE_SECURE_COOKIES else name
+
+
+def token_cookie_name() -> str:
+    return cookie_name("session_token")
+
+
+def data_cookie_name() -> str:
+    return cookie_name("session_data")
+
+
+def dont_remember_cookie_name() -> str:
+    return cookie_name("dont_remember")
+
+
+def _set(response: HttpResponseBase, name: str, value: str, max_age: int | None) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path="/",
+        secure=app_settings.USE_SECURE_COOKIES,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def _delete(response: HttpResponseBase, name: str) -> None:
+    # Same attributes as when set: browsers match on name, path and (for __Secure-) Secure.
+    response.delete_cookie(name, path="/", samesite="Lax")
+    response.cookies[name]["httponly"] = True
+    if app_settings.USE_SECURE_COOKIES:
+        response.cookies[name]["secure"] = True
+
+
+def read_token(cookies: Mapping[str, str]) -> str | None:
+    """The token of a well-signed ``session_token`` cookie, else ``None``."""
+    value = cookies.get(token_cookie_name())
+    return unsign_cookie_value(value) if value else None
+
+
+def is_remembered(cookies: Mapping[str, str]) -> bool:
+    value = cookies.get(dont_remember_cookie_name())
+    return not (value and unsign_cookie_value(value) == "true")
+
+
+def read_cache(
+    cookies: Mapping[str, str], token: str, *, now_ms: int
+) -> cookie_cache.CachedSession | None:
+    """The cookie cache, if it decodes, is signed by a current or fallback secret, is unexpired
+    and is bound to ``token``; ``None`` otherwise."""
+    value = cookie_cache.join_chunks(cookies, data_cookie_name())
+    if value is None:
+        return None
+    cached = cookie_cache.decode_session_data(value, app_settings.SECRETS, now_ms=now_ms)
+    if cached is None or cached.session.get("token") != token:
+        return None
+    return cached
+
+
+def has_cache(cookies: Mapping[str, str]) -> bool:
+    return bool(cookie_cache.chunk_names(cookies, data_cookie_name()))
+
+
+def set_token(
+    response: HttpResponseBase, token: str, *, max_age: int, remember: bool = True
+) -> None:
+    """``rememberMe: false`` gives a browser-session cookie and a ``dont_remember`` marker."""
+    _set(response, token_cookie_name(), sign_cookie_value(token), max_age if remember else None)
+    if not remember:
+        _set(response, dont_remember_cookie_name(), sign_cookie_value("true"), None)
+
+
+def set_cache(
+    response: HttpResponseBase,
+    cookies: Mapping[str, str],
+    session: dict[str, Any],
+    user: dict[str, Any],
+    *,
+    now_ms: int,
+) -> None:
+    """Write the cookie cache, clearing chunks of an older, longer value."""
+    max_age = app_settings.COOKIE_CACHE_MAX_AGE
+    value = cookie_cache.encode_session_data(
+        session, user, secret=app_settings.SECRET, max_age=max_age, now_ms=now_ms
+    )
+    chunks = cookie_cache.split_chunks(data_cookie_name(), value)
+    for name in cookie_cache.chunk_names(cookies, data_cookie_name()):
+        if name not in chunks:
+            _delete(response, name)
+    for name, chunk in chunks.items():
+        _set(response, name, chunk, max_age)
+
+
+def clear_cache(response: HttpResponseBase, cookies: Mapping[str, str]) -> None:
+    for name in cookie_cache.chunk_names(cookies, data_cookie_name()):
+        _delete(response, name)
+
+
+def clear_all(response: HttpResponseBase, request: HttpRequest) -> None:
+    """Clear every session cookie; chunked caches by the names the browser actually sent."""
+    _delete(response, token_cookie_name())
+    _delete(response, data_cookie_name())
+    if dont_remember_cookie_name() in request.COOKIES:
+        _delete(response, dont_remember_cookie_name())
+    for name in cookie_cache.chunk_names(request.COOKIES, data_cookie_name()):
+        if name != data_cookie_name():
+            _delete(response, name)

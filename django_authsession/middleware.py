@@ -1,0 +1,45 @@
+"""``AuthSessionMiddleware``: attaches the session lazily and writes cookie changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest, HttpResponseBase
+from django.utils.cache import patch_vary_headers
+from django.utils.deprecation import MiddlewareMixin
+from django.utils.functional import SimpleLazyObject
+
+from .sessions import ResolvedSession
+from .state import get_state
+
+
+def _user(request: HttpRequest, previous: Any) -> Any:
+    resolved: ResolvedSession | None = get_state(request).get()
+    if resolved is not None:
+        return resolved.session.user
+    # Keep what AuthenticationMiddleware found (the admin's own login, for instance).
+    return previous if previous is not None else AnonymousUser()
+
+
+class AuthSessionMiddleware(MiddlewareMixin):
+    """Place after ``AuthenticationMiddleware``. ``request.auth_session`` is the
+    :class:`~django_authsession.sessions.ResolvedSession` or ``None``; ``request.user`` is its
+    user when there is one. Nothing is read until something asks, and a request without the
+    session cookie costs no query and no cache call. Works under WSGI and ASGI."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        state = get_state(request)
+        request.auth_session = SimpleLazyObject(state.get)  # type: ignore[attr-defined]
+        if state.presented:
+            previous = getattr(request, "user", None)
+            request.user = SimpleLazyObject(lambda: _user(request, previous))
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        state = get_state(request)
+        if state.presented or state.resolved:
+            state.apply(response)
+            patch_vary_headers(response, ("Cookie",))
+        return response

@@ -1,0 +1,144 @@
+"""The supplied user model (snake_case columns, table ``user``) and the ``session`` table."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager["AbstractUser"]):
+    """Emails are the login name and are stored lower-cased, as Better Auth does."""
+
+    use_in_migrations = True
+
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        return (email or "").strip().lower()
+
+    def get_by_natural_key(self, username: str | None) -> AbstractUser:
+        return self.get(email__iexact=self.normalize_email(username))
+
+    def _create(self, email: str, password: str | None, **fields: Any) -> AbstractUser:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(
+        self, email: str, password: str | None = None, **fields: Any
+    ) -> AbstractUser:
+        fields.setdefault("is_staff", False)
+        fields.setdefault("is_superuser", False)
+        return self._create(email, password, **fields)
+
+    def create_superuser(
+        self, email: str, password: str | None = None, **fields: Any
+    ) -> AbstractUser:
+        fields.setdefault("is_staff", True)
+        fields.setdefault("is_superuser", True)
+        return self._create(email, password, **fields)
+
+
+class AbstractUser(AbstractBaseUser, PermissionsMixin):
+    """The documented user fields; subclass it to add your own and keep the contract."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField(_("email address"), max_length=254, unique=True)
+    name = models.CharField(_("name"), max_length=255, blank=True)
+    type = models.CharField(_("type"), max_length=64, blank=True)
+    profession = models.CharField(_("profession"), max_length=255, blank=True)
+    avatar = models.URLField(_("avatar"), max_length=2048, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    organization_id = models.UUIDField(_("organization"), null=True, blank=True)
+    is_email_verified = models.BooleanField(_("email verified"), default=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        abstract = True
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = type(self).objects.normalize_email(self.email)
+
+    def get_full_name(self) -> str:
+        return self.name
+
+    def get_short_name(self) -> str:
+        return self.name.split(" ")[0] if self.name else self.email
+
+
+class User(AbstractUser):
+    class Meta(AbstractUser.Meta):
+        db_table = "user"
+        swappable = "AUTH_USER_MODEL"
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+
+
+class SessionQuerySet(models.QuerySet["Session"]):
+    def active(self, now: Any = None) -> SessionQuerySet:
+        return self.filter(expires_at__gt=now or timezone.now())
+
+    def expired(self, now: Any = None) -> SessionQuerySet:
+        return self.filter(expires_at__lte=now or timezone.now())
+
+    def for_user(self, user: Any) -> SessionQuerySet:
+        """``user`` is a user or its primary key."""
+        return self.filter(user_id=getattr(user, "pk", user))
+
+
+class Session(models.Model):
+    """One login. ``token`` holds the storage form of the token (see ``tokens.storage_key``)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    token = models.CharField(_("token"), max_length=255, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="auth_sessions",
+        verbose_name=_("user"),
+    )
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+    ip_address = models.CharField(_("IP address"), max_length=64, blank=True)
+    user_agent = models.TextField(_("user agent"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        db_table = "session"
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        # Never the token: this string shows up in the admin and in logs.
+        return f"{self.user_id} @ {self.ip_address or '?'} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    def is_expired(self, now: Any = None) -> bool:
+        return bool(self.expires_at <= (now or timezone.now()))

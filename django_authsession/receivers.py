@@ -1,0 +1,20 @@
+"""Signal receivers: deactivating a user or changing a password ends that user's sessions,
+including copies held in cookie caches (via revocation marks)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import sessions
+
+
+def end_sessions_on_deactivation_or_password_change(
+    sender: Any, instance: Any, created: bool, **kwargs: Any
+) -> None:
+    if created:
+        return
+    # AbstractBaseUser keeps the new raw password in ``_password`` until after post_save.
+    password_changed = getattr(instance, "_password", None) is not None
+    if password_changed or not getattr(instance, "is_active", True):
+        reason = "password-change" if password_changed else "deactivated"
+        sessions.revoke_user_sessions(instance.pk, reason=reason)

@@ -1,0 +1,12 @@
+"""Signals a project can hook to audit or extend the session lifecycle."""
+
+from django.dispatch import Signal
+
+#: sender=Session class; session=Session, request=HttpRequest | None
+session_created = Signal()
+#: sender=Session class; session=Session (with the new expires_at)
+session_refreshed = Signal()
+#: sender=Session class; user_id=the owner's pk, count=number of rows removed, reason=str
+session_revoked = Signal()
+#: sender=Session class; count=number of expired rows removed
+sessions_cleaned = Signal()

@@ -1,0 +1,278 @@
+"""Thin DRF views for every endpoint; the lifecycle lives in ``sessions`` and the per-request
+cookie work in ``state``. Errors go through ``exceptions.exception_handler``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import authenticate, get_user_model, user_logged_in, user_logged_out
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils.http import url_has_allowed_host_and_scheme
+from rest_framework import serializers as drf_serializers
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import ratelimit, sessions
+from .conf import app_settings
+from .exceptions import (
+    AuthError,
+    exception_handler,
+    invalid_credentials,
+    unauthorized,
+    user_exists,
+)
+from .origin import ORIGIN_MESSAGES, origin_error
+from .serializers import (
+    BetterAuthSessionSerializer,
+    RevokeSessionSerializer,
+    SessionSerializer,
+    SignInSerializer,
+    SignUpSerializer,
+    better_auth_user,
+    documented_user,
+    user_data,
+)
+from .sessions import ResolvedSession
+from .state import SessionState, get_state
+
+class SessionQuerySerializer(drf_serializers.Serializer[Any]):
+    disableCookieCache = drf_serializers.BooleanField(required=False, default=False)  # noqa: N815
+    disableRefresh = drf_serializers.BooleanField(required=False, default=False)  # noqa: N815
+
+
+class AuthView(APIView):
+    """Base of every endpoint: JSON in and out, rate limit, Origin rule, contract errors."""
+
+    endpoint: str = ""
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    renderer_classes = [JSONRenderer]
+    throttle_classes: list[Any] = []
+
+    def get_exception_handler(self) -> Any:
+        return exception_handler
+
+    def perform_authentication(self, request: Request) -> None:
+        """The session is resolved lazily by ``state``, only where a view needs it."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        ratelimit.enforce(request._request, self.endpoint)
+        if self.state.presented:
+            code = origin_error(request._request)
+            if code is not None:
+                raise AuthError(403, code, ORIGIN_MESSAGES[code])
+
+    @property
+    def state(self) -> SessionState:
+        return get_state(self.request._request)
+
+    def require_session(self) -> ResolvedSession:
+        resolved = self.state.get()
+        if resolved is None:
+            raise unauthorized()
+        return resolved
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _session_options(request: Request) -> dict[str, bool]:
+    query = SessionQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return {
+        "disable_cookie_cache": query.validated_data["disableCookieCache"],
+        "disable_refresh": query.validated_data["disableRefresh"],
+    }
+
+
+class SessionView(AuthView):
+    """``GET /session``: the documented contract (snake_case session, camelCase user)."""
+
+    endpoint = "/session"
+
+    def get(self, request: Request) -> HttpResponse:
+        resolved = self.state.get(**_session_options(request))
+        if resolved is None:
+            return _no_store(Response({"session": None, "user": None}))
+        session = SessionSerializer(resolved.session, context={"token": resolved.token}).data
+        user = documented_user(self.state.user_payload(resolved))
+        return _no_store(Response({"session": session, "user": user}))
+
+
+class GetSessionView(AuthView):
+    """``GET /get-session``: Better Auth's shape, or the JSON literal ``null``."""
+
+    endpoint = "/get-session"
+
+    def get(self, request: Request) -> HttpResponse:
+        resolved = self.state.get(**_session_options(request))
+        if resolved is None:
+            return _no_store(HttpResponse(b"null", content_type="application/json"))
+        session = BetterAuthSessionSerializer(
+            resolved.session, context={"token": resolved.token}
+        ).data
+        return _no_store(
+            Response({"session": session, "user": self.state.user_payload(resolved)})
+        )
+
+
+class SignOutView(AuthView):
+    """``POST /sign-out``: delete the row, clear every cookie; success with or without one."""
+
+    endpoint = "/sign-out"
+
+    def post(self, request: Request) -> HttpResponse:
+        state = self.state
+        token = state.token()
+        if token is not None:
+            sessions.revoke_token(token)
+        state.end()
+        user_logged_out.send(sender=get_user_model(), request=request._request, user=None)
+        return Response({"success": True})
+
+
+def _check_callback(url: str | None, request: HttpRequest) -> None:
+    """Only same-site or ``CSRF_TRUSTED_ORIGINS`` callback URLs (no open redirect)."""
+    if not url:
+        return
+    from django.conf import settings
+
+    allowed = {request.get_host()}
+    allowed.update(o.split("://", 1)[-1] for o in getattr(settings, "CSRF_TRUSTED_ORIGINS", []))
+    if not url_has_allowed_host_and_scheme(url, allowed, require_https=False):
+        raise AuthError(403, "INVALID_CALLBACKURL", "Invalid callbackURL")
+
+
+def _signed_in(
+    view: AuthView, request: Request, user: Any, *, remember: bool
+) -> tuple[str, dict[str, Any]]:
+    session, token = sessions.create_session(user, request._request, remember=remember)
+    view.state.start(session, token, remember=remember)
+    user_logged_in.send(sender=type(user), request=request._request, user=user)
+    return token, better_auth_user(user_data(user))
+
+
+class SignInEmailView(AuthView):
+    """``POST /sign-in/email`` (``signIn.email``)."""
+
+    endpoint = "/sign-in/email"
+
+    def post(self, request: Request) -> HttpResponse:
+        form = SignInSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        callback = data.get("callbackURL") or None
+        _check_callback(callback, request._request)
+        user = authenticate(request._request, username=data["email"], password=data["password"])
+        if user is None or not user.is_active:
+            raise invalid_credentials()
+        token, user_json = _signed_in(self, request, user, remember=data["rememberMe"])
+        body: dict[str, Any] = {"redirect": bool(callback), "token": token}
+        if callback:
+            body["url"] = callback
+        body["user"] = user_json
+        return Response(body)
+
+
+class SignUpEmailView(AuthView):
+    """``POST /sign-up/email`` (``signUp.email``): create the user and sign in."""
+
+    endpoint = "/sign-up/email"
+
+    def post(self, request: Request) -> HttpResponse:
+        if app_settings.DISABLE_SIGN_UP:
+            raise AuthError(
+                400, "EMAIL_PASSWORD_SIGN_UP_DISABLED", "Email and password sign up is disabled"
+            )
+        form = SignUpSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        _check_callback(data.get("callbackURL") or None, request._request)
+        user_model = get_user_model()
+        email = user_model.objects.normalize_email(data["email"])
+        user = user_model(email=email, name=data["name"], avatar=data.get("image", ""))
+        try:
+            validate_password(data["password"], user)
+        except DjangoValidationError as exc:
+            raise drf_serializers.ValidationError({"password": exc.messages}) from exc
+        user.set_password(data["password"])
+        if user_model.objects.filter(email__iexact=email).exists():
+            raise user_exists()
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError as exc:  # a concurrent sign-up with the same email won
+            raise user_exists() from exc
+        token, user_json = _signed_in(self, request, user, remember=data["rememberMe"])
+        return Response({"token": token, "user": user_json})
+
+
+class ListSessionsView(AuthView):
+    """``GET /list-sessions``: the user's active sessions; only the caller's own has a token."""
+
+    endpoint = "/list-sessions"
+
+    def get(self, request: Request) -> HttpResponse:
+        current = self.require_session()
+        rows = sessions.list_user_sessions(current.session.user_id)
+        data = [
+            BetterAuthSessionSerializer(
+                row, context={"token": current.token if row.pk == current.session.pk else None}
+            ).data
+            for row in rows
+        ]
+        return _no_store(Response(data))
+
+
+class RevokeSessionView(AuthView):
+    """``POST /revoke-session`` with ``{"token"}`` or ``{"id"}`` of one of the user's sessions."""
+
+    endpoint = "/revoke-session"
+
+    def post(self, request: Request) -> HttpResponse:
+        current = self.require_session()
+        form = RevokeSessionSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        target = sessions.get_user_session(
+            current.session.user_id,
+            token=form.validated_data.get("token"),
+            pk=form.validated_data.get("id"),
+        )
+        if target is None:
+            raise AuthError(400, "SESSION_NOT_FOUND", "Session not found")
+        sessions.revoke_sessions([target], reason="revoke-session")
+        if target.pk == current.session.pk:
+            self.state.end()
+        return Response({"status": True})
+
+
+class RevokeOtherSessionsView(AuthView):
+    endpoint = "/revoke-other-sessions"
+
+    def post(self, request: Request) -> HttpResponse:
+        current = self.require_session()
+        sessions.revoke_user_sessions(
+            current.session.user_id, except_token=current.token, reason="revoke-other-sessions"
+        )
+        return Response({"status": True})
+
+
+class RevokeSessionsView(AuthView):
+    endpoint = "/revoke-sessions"
+
+    def post(self, request: Request) -> HttpResponse:
+        current = self.require_session()
+        sessions.revoke_user_sessions(current.session.user_id, reason="revoke-sessions")
+        self.state.end()
+        return Response({"status": True})

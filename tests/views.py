@@ -1,0 +1,29 @@
+"""Project views used by the tests: a DRF view authenticated by our class, and a trivial one."""
+
+from typing import Any
+
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from django_authsession.authentication import AuthSessionAuthentication
+
+
+class MeView(APIView):
+    authentication_classes = [AuthSessionAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request: Request) -> Response:
+        return Response({"email": request.user.email})
+
+    def post(self, request: Request) -> Response:
+        return Response({"email": request.user.email, "posted": True})
+
+
+class PingView(APIView):
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
+
+    def get(self, request: Request) -> Response:
+        return Response({"ok": True})
