@@ -121,7 +121,7 @@ def refresh(resolved: ResolvedSession, *, now: datetime | None = None) -> Resolv
         resolved = fresh
     session = resolved.session
     new_expiry = _expires_in(session.created_at, now, app_settings.EXPIRES_IN)
-    if new_expiry <= session.expires_at:
+    if new_expiry == session.expires_at:  # pinned by AUTHSESSION_ABSOLUTE_MAX_AGE
         return resolved
     updated = Session.objects.filter(pk=session.pk, expires_at=session.expires_at).update(
         expires_at=new_expiry, updated_at=now

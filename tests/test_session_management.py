@@ -1,0 +1,127 @@
+"""Better Auth's session listing and revocation endpoints (CONTRACT.md §2)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from django_authsession import cookies
+from django_authsession.models import Session
+from django_authsession.tokens import sign_cookie_value
+from tests.factories import UserFactory, create_session
+from tests.helpers import BETTER_AUTH_SESSION_KEYS, NULL_ANSWER, cleared
+
+pytestmark = pytest.mark.django_db
+
+
+def browser(token: str) -> Client:
+    client = Client(HTTP_ORIGIN="http://testserver")
+    client.cookies[cookies.token_cookie_name()] = sign_cookie_value(token)
+    return client
+
+
+def test_get_session_is_better_auth_shape_or_json_null(signed_in) -> None:
+    client, session, token = signed_in
+    body = client.get("/api/auth/get-session").json()
+    assert set(body["session"]) == BETTER_AUTH_SESSION_KEYS
+    assert body["session"]["token"] == token
+    assert body["session"]["userId"] == str(session.user_id)
+    response = Client().get("/api/auth/get-session")
+    assert response.status_code == 200
+    assert response.content == b"null"
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_list_sessions_shows_only_own_token(user) -> None:
+    _, mine = create_session(user)
+    create_session(user)
+    create_session(UserFactory())  # someone else's
+    response = browser(mine).get("/api/auth/list-sessions")
+    assert response.status_code == 200
+    rows = response.json()
+    assert len(rows) == 2
+    own = [r for r in rows if "token" in r]
+    assert [r["token"] for r in own] == [mine]
+    assert all(set(r) - {"token"} == BETTER_AUTH_SESSION_KEYS - {"token"} for r in rows)
+
+
+def test_session_endpoints_need_a_session(db) -> None:
+    for method, url in [
+        ("get", "/api/auth/list-sessions"),
+        ("post", "/api/auth/revoke-session"),
+        ("post", "/api/auth/revoke-other-sessions"),
+        ("post", "/api/auth/revoke-sessions"),
+    ]:
+        response = getattr(Client(), method)(url)
+        assert response.status_code == 401, url
+        assert response.json()["code"] == "UNAUTHORIZED"
+
+
+def test_revoke_session_by_id_and_by_token(user) -> None:
+    _, mine = create_session(user)
+    second, _ = create_session(user)
+    third, third_token = create_session(user)
+    client = browser(mine)
+    response = client.post(
+        "/api/auth/revoke-session", {"id": str(second.pk)}, content_type="application/json"
+    )
+    assert response.json() == {"status": True}
+    response = client.post(
+        "/api/auth/revoke-session", {"token": third_token}, content_type="application/json"
+    )
+    assert response.json() == {"status": True}
+    assert list(Session.objects.values_list("user_id", flat=True)) == [user.pk]
+
+
+def test_cannot_revoke_another_users_session(user) -> None:
+    _, mine = create_session(user)
+    theirs, _ = create_session(UserFactory())
+    response = browser(mine).post(
+        "/api/auth/revoke-session", {"id": str(theirs.pk)}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "SESSION_NOT_FOUND"
+    assert Session.objects.filter(pk=theirs.pk).exists()
+
+
+@pytest.mark.parametrize("payload", [{}, {"id": "not-a-uuid"}])
+def test_revoke_session_validates_input(user, payload) -> None:
+    _, mine = create_session(user)
+    response = browser(mine).post(
+        "/api/auth/revoke-session", payload, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "VALIDATION_ERROR"
+
+
+def test_revoking_own_session_clears_cookies(user) -> None:
+    session, mine = create_session(user)
+    client = browser(mine)
+    response = client.post(
+        "/api/auth/revoke-session", {"id": str(session.pk)}, content_type="application/json"
+    )
+    assert response.json() == {"status": True}
+    assert cleared(response, cookies.token_cookie_name())
+    assert client.get("/api/auth/session").json() == NULL_ANSWER
+
+
+def test_revoke_other_sessions_keeps_the_current_one(user) -> None:
+    current, mine = create_session(user)
+    create_session(user)
+    create_session(user)
+    untouched, _ = create_session(UserFactory())
+    client = browser(mine)
+    assert client.post("/api/auth/revoke-other-sessions").json() == {"status": True}
+    assert set(Session.objects.values_list("pk", flat=True)) == {current.pk, untouched.pk}
+    assert client.get("/api/auth/session").json()["user"]["email"] == user.email
+
+
+def test_revoke_sessions_ends_all_including_current(user) -> None:
+    _, mine = create_session(user)
+    create_session(user)
+    untouched, _ = create_session(UserFactory())
+    client = browser(mine)
+    response = client.post("/api/auth/revoke-sessions")
+    assert response.json() == {"status": True}
+    assert cleared(response, cookies.token_cookie_name())
+    assert list(Session.objects.values_list("pk", flat=True)) == [untouched.pk]
