@@ -24,6 +24,10 @@ confirmed against the real cookies in ``tests/vectors.json``:
   characters by default; chunks are ``<name>.0``, ``<name>.1``, ... and more than 100 chunks
   means no cache cookie at all. Readers prefer the plain name, else join the chunks whose
   suffix is a canonical decimal index, in numeric order.
+
+Where we differ, on purpose: fallback secrets are tried after the current one (Django's key
+rotation); chunk sets with a gap are refused rather than joined; an embedded date must be a real
+calendar date (V8 rolls "02-30" over). None of it rejects a cookie Better Auth writes.
 """
 
 from __future__ import annotations
@@ -238,6 +242,8 @@ def _decode(value: str, secrets: Sequence[str], now_ms: int) -> CachedSession | 
     signature = outer.get("signature")
     if not isinstance(payload, dict) or not _is_int(expires_at) or not isinstance(signature, str):
         return None
+    if isinstance(secrets, str):  # one secret passed bare must not become one per character
+        secrets = [secrets]
     message = _js_stringify({**payload, "expiresAt": expires_at})
     if not any(constant_time_compare(_sign(secret, message), signature) for secret in secrets):
         return None
