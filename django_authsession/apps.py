@@ -12,7 +12,7 @@ class AuthSessionConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth import get_user_model
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_save, pre_delete
 
         from . import checks, receivers  # noqa: F401  (checks register on import)
 
@@ -20,4 +20,9 @@ class AuthSessionConfig(AppConfig):
             receivers.end_sessions_on_deactivation_or_password_change,
             sender=get_user_model(),
             dispatch_uid="django_authsession.end_sessions",
+        )
+        pre_delete.connect(
+            receivers.end_sessions_on_delete,
+            sender=get_user_model(),
+            dispatch_uid="django_authsession.end_sessions_on_delete",
         )

@@ -11,6 +11,7 @@ from .exceptions import AuthError
 from .origin import ORIGIN_MESSAGES, origin_error
 from .state import get_state
 
+
 class AuthSessionAuthentication(BaseAuthentication):
     """``request.user`` is the session's user and ``request.auth`` the resolved session.
 

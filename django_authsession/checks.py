@@ -96,4 +96,3 @@ def check_deploy(app_configs: Any = None, **kwargs: Any) -> list[Any]:
             )
         )
     return warnings
-

@@ -82,9 +82,7 @@ class AppSettings:
 
     @property
     def USER_SERIALIZER(self) -> str:
-        return str(
-            self._get("USER_SERIALIZER", "django_authsession.serializers.UserSerializer")
-        )
+        return str(self._get("USER_SERIALIZER", "django_authsession.serializers.UserSerializer"))
 
     @property
     def REVOCATION_CACHE(self) -> str:

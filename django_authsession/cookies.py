@@ -104,7 +104,9 @@ def set_cache(
     value = cookie_cache.encode_session_data(
         session, user, secret=app_settings.SECRET, max_age=max_age, now_ms=now_ms
     )
-    chunks = cookie_cache.split_chunks(data_cookie_name(), value)
+    chunks = cookie_cache.split_chunks(
+        data_cookie_name(), value, max_age=max_age, secure=app_settings.USE_SECURE_COOKIES
+    )
     for name in cookie_cache.chunk_names(cookies, data_cookie_name()):
         if name not in chunks:
             _delete(response, name)

@@ -33,7 +33,9 @@ class AuthSessionMiddleware(MiddlewareMixin):
         request.auth_session = SimpleLazyObject(state.get)  # type: ignore[attr-defined]
         if state.presented:
             previous = getattr(request, "user", None)
-            request.user = SimpleLazyObject(lambda: _user(request, previous))
+            request.user = SimpleLazyObject(  # type: ignore[assignment]
+                lambda: _user(request, previous)
+            )
 
     def process_response(
         self, request: HttpRequest, response: HttpResponseBase

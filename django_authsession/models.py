@@ -34,9 +34,7 @@ class UserManager(BaseUserManager["AbstractUser"]):
         user.save(using=self._db)
         return user
 
-    def create_user(
-        self, email: str, password: str | None = None, **fields: Any
-    ) -> AbstractUser:
+    def create_user(self, email: str, password: str | None = None, **fields: Any) -> AbstractUser:
         fields.setdefault("is_staff", False)
         fields.setdefault("is_superuser", False)
         return self._create(email, password, **fields)

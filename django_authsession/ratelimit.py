@@ -22,7 +22,7 @@ def client_path_key(group: str, request: HttpRequest) -> str:
 def rate_for(endpoint: str) -> str | None:
     """The rule for an endpoint path such as ``"/sign-in/email"``; ``None`` turns it off."""
     rules = app_settings.RATE_LIMITS
-    return rules[endpoint] if endpoint in rules else app_settings.DEFAULT_RATE_LIMIT
+    return rules.get(endpoint, app_settings.DEFAULT_RATE_LIMIT)
 
 
 def enforce(request: HttpRequest, endpoint: str) -> None:

@@ -18,3 +18,8 @@ def end_sessions_on_deactivation_or_password_change(
     if password_changed or not getattr(instance, "is_active", True):
         reason = "password-change" if password_changed else "deactivated"
         sessions.revoke_user_sessions(instance.pk, reason=reason)
+
+
+def end_sessions_on_delete(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """The rows go by cascade; this also reaches the cookie caches."""
+    sessions.revoke_user_sessions(instance.pk, reason="user-deleted")

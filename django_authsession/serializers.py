@@ -36,7 +36,7 @@ def parse_iso(value: Any) -> datetime:
 
 
 class MillisDateTimeField(serializers.DateTimeField):
-    def to_representation(self, value: datetime) -> str:  # type: ignore[override]
+    def to_representation(self, value: datetime) -> str:
         return iso_ms(value)
 
 
@@ -49,15 +49,13 @@ class UserSerializer(serializers.Serializer[Any]):
     type = serializers.CharField(read_only=True)
     profession = serializers.CharField(read_only=True)
     avatar = serializers.CharField(read_only=True)
-    isActive = serializers.BooleanField(source="is_active", read_only=True)  # noqa: N815
-    organizationId = serializers.CharField(  # noqa: N815
+    isActive = serializers.BooleanField(source="is_active", read_only=True)
+    organizationId = serializers.CharField(
         source="organization_id", read_only=True, allow_null=True
     )
-    isEmailVerified = serializers.BooleanField(  # noqa: N815
-        source="is_email_verified", read_only=True
-    )
-    createdAt = MillisDateTimeField(source="created_at", read_only=True)  # noqa: N815
-    updatedAt = MillisDateTimeField(source="updated_at", read_only=True)  # noqa: N815
+    isEmailVerified = serializers.BooleanField(source="is_email_verified", read_only=True)
+    createdAt = MillisDateTimeField(source="created_at", read_only=True)
+    updatedAt = MillisDateTimeField(source="updated_at", read_only=True)
 
 
 @lru_cache(maxsize=8)
@@ -106,13 +104,13 @@ class BetterAuthSessionSerializer(serializers.Serializer[Session]):
     """Better Auth's session object (camelCase), as ``/get-session`` and ``/list-sessions``."""
 
     id = serializers.CharField(read_only=True)
-    userId = serializers.CharField(source="user_id", read_only=True)  # noqa: N815
+    userId = serializers.CharField(source="user_id", read_only=True)
     token = serializers.SerializerMethodField()
-    expiresAt = MillisDateTimeField(source="expires_at", read_only=True)  # noqa: N815
-    ipAddress = serializers.CharField(source="ip_address", read_only=True)  # noqa: N815
-    userAgent = serializers.CharField(source="user_agent", read_only=True)  # noqa: N815
-    createdAt = MillisDateTimeField(source="created_at", read_only=True)  # noqa: N815
-    updatedAt = MillisDateTimeField(source="updated_at", read_only=True)  # noqa: N815
+    expiresAt = MillisDateTimeField(source="expires_at", read_only=True)
+    ipAddress = serializers.CharField(source="ip_address", read_only=True)
+    userAgent = serializers.CharField(source="user_agent", read_only=True)
+    createdAt = MillisDateTimeField(source="created_at", read_only=True)
+    updatedAt = MillisDateTimeField(source="updated_at", read_only=True)
 
     def get_token(self, obj: Session) -> str | None:
         token: str | None = self.context.get("token")
@@ -146,10 +144,8 @@ def session_from_better_auth(data: Any, token: str) -> Session:
 class SignInSerializer(serializers.Serializer[Any]):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(max_length=1024, trim_whitespace=False)
-    rememberMe = serializers.BooleanField(required=False, default=True)  # noqa: N815
-    callbackURL = serializers.CharField(  # noqa: N815
-        required=False, allow_blank=True, max_length=2048
-    )
+    rememberMe = serializers.BooleanField(required=False, default=True)
+    callbackURL = serializers.CharField(required=False, allow_blank=True, max_length=2048)
 
 
 class SignUpSerializer(serializers.Serializer[Any]):
@@ -157,10 +153,8 @@ class SignUpSerializer(serializers.Serializer[Any]):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(max_length=1024, trim_whitespace=False)
     image = serializers.URLField(required=False, allow_blank=True, max_length=2048)
-    rememberMe = serializers.BooleanField(required=False, default=True)  # noqa: N815
-    callbackURL = serializers.CharField(  # noqa: N815
-        required=False, allow_blank=True, max_length=2048
-    )
+    rememberMe = serializers.BooleanField(required=False, default=True)
+    callbackURL = serializers.CharField(required=False, allow_blank=True, max_length=2048)
 
     def validate_password(self, value: str) -> str:
         low, high = app_settings.MIN_PASSWORD_LENGTH, app_settings.MAX_PASSWORD_LENGTH

@@ -6,6 +6,7 @@ models and the primitives (tokens, revocation marks), not DRF, cookies or the mi
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -53,9 +54,9 @@ def _expires_in(created_at: datetime, now: datetime, seconds: int) -> datetime:
     return expires
 
 
-def create_session(user: Any, request: HttpRequest | None = None, *, remember: bool = True) -> (
-    tuple[Session, str]
-):
+def create_session(
+    user: Any, request: HttpRequest | None = None, *, remember: bool = True
+) -> tuple[Session, str]:
     """Create a session for ``user``; returns the row and the raw token (shown once, to the
     browser). Sessions without "remember me" last one update-age and are never extended."""
     now = timezone.now()
@@ -143,9 +144,9 @@ def _revoke(rows: Iterable[tuple[Any, str, Any]], reason: str) -> int:
         return 0
     count, _ = Session.objects.filter(pk__in=[pk for pk, _, _ in rows]).delete()
     revocation.mark_sessions(token for _, token, _ in rows)
-    for user_id in {user_id for _, _, user_id in rows}:
+    for user_id, user_count in Counter(user_id for _, _, user_id in rows).items():
         signals.session_revoked.send(
-            sender=Session, user_id=user_id, count=count, reason=reason
+            sender=Session, user_id=user_id, count=user_count, reason=reason
         )
     return count
 
@@ -181,9 +182,7 @@ def list_user_sessions(user_id: Any, *, now: datetime | None = None) -> list[Ses
     return list(Session.objects.for_user(user_id).active(now or timezone.now()))
 
 
-def get_user_session(
-    user_id: Any, *, token: str | None = None, pk: Any = None
-) -> Session | None:
+def get_user_session(user_id: Any, *, token: str | None = None, pk: Any = None) -> Session | None:
     """One of the user's sessions by raw token or by id; never another user's."""
     queryset = Session.objects.for_user(user_id)
     try:
@@ -194,9 +193,7 @@ def get_user_session(
         return None  # unknown, another user's, or an id that is not a UUID
 
 
-def cleanup_expired(
-    *, batch_size: int = 1000, older_than: int = 0, dry_run: bool = False
-) -> int:
+def cleanup_expired(*, batch_size: int = 1000, older_than: int = 0, dry_run: bool = False) -> int:
     """Delete sessions expired more than ``older_than`` seconds ago, ``batch_size`` rows per short
     transaction, so memory stays flat and two runs at once do no harm. Returns the count."""
     cutoff = timezone.now() - timedelta(seconds=older_than)

@@ -6,7 +6,8 @@ from django.dispatch import Signal
 session_created = Signal()
 #: sender=Session class; session=Session (with the new expires_at)
 session_refreshed = Signal()
-#: sender=Session class; user_id=the owner's pk, count=number of rows removed, reason=str
+#: sender=Session class; user_id=the owner's pk (None on sign-out, where only the token is
+#: known), count=number of rows removed, reason=str ("sign-out", "admin", "deactivated", ...)
 session_revoked = Signal()
 #: sender=Session class; count=number of expired rows removed
 sessions_cleaned = Signal()

@@ -42,9 +42,10 @@ from .serializers import (
 from .sessions import ResolvedSession
 from .state import SessionState, get_state
 
+
 class SessionQuerySerializer(drf_serializers.Serializer[Any]):
-    disableCookieCache = drf_serializers.BooleanField(required=False, default=False)  # noqa: N815
-    disableRefresh = drf_serializers.BooleanField(required=False, default=False)  # noqa: N815
+    disableCookieCache = drf_serializers.BooleanField(required=False, default=False)
+    disableRefresh = drf_serializers.BooleanField(required=False, default=False)
 
 
 class AuthView(APIView):
@@ -122,9 +123,7 @@ class GetSessionView(AuthView):
         session = BetterAuthSessionSerializer(
             resolved.session, context={"token": resolved.token}
         ).data
-        return _no_store(
-            Response({"session": session, "user": self.state.user_payload(resolved)})
-        )
+        return _no_store(Response({"session": session, "user": self.state.user_payload(resolved)}))
 
 
 class SignOutView(AuthView):

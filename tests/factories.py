@@ -27,9 +27,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def password(obj: Any, create: bool, extracted: str | None, **kwargs: Any) -> None:
         obj.set_password(extracted or DEFAULT_PASSWORD)
+        obj._password = None  # a new user's password is not a "password change"
         if create:
             obj.save(update_fields=["password"])
-            obj._password = None  # a new user's password is not a "password change"
 
 
 def create_session(user: Any = None, **kwargs: Any) -> tuple[Any, str]:

@@ -6,8 +6,6 @@ import re
 from http.cookies import Morsel
 from typing import Any
 
-from django.http import HttpResponse
-
 ISO_MS_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 DOCUMENTED_SESSION_KEYS = {
@@ -47,13 +45,13 @@ BETTER_AUTH_USER_KEYS = DOCUMENTED_USER_KEYS | {"emailVerified", "image"}
 NULL_ANSWER = {"session": None, "user": None}
 
 
-def cleared(response: HttpResponse, name: str) -> bool:
+def cleared(response: Any, name: str) -> bool:
     """Did the response tell the browser to drop cookie ``name``?"""
     morsel: Morsel[str] | None = response.cookies.get(name)
     return morsel is not None and morsel.value == "" and str(morsel["max-age"]) == "0"
 
 
-def set_value(response: HttpResponse, name: str) -> str | None:
+def set_value(response: Any, name: str) -> str | None:
     """The value the response sets for cookie ``name`` (not a deletion), else ``None``."""
     morsel = response.cookies.get(name)
     if morsel is None or str(morsel["max-age"]) == "0":

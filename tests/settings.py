@@ -66,7 +66,10 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": f"authsession-test-{os.getpid()}",
+            # Unique per run so parallel runs do not share marks; a subprocess can inherit it.
+            "KEY_PREFIX": os.environ.setdefault(
+                "AUTHSESSION_TEST_CACHE_PREFIX", f"authsession-test-{os.getpid()}"
+            ),
         }
     }
 else:

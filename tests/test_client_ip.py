@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 from django.test import RequestFactory
 
@@ -9,7 +11,7 @@ def request_from():
     factory = RequestFactory()
 
     def make(remote: str, forwarded: str | None = None):
-        extra = {"REMOTE_ADDR": remote}
+        extra: dict[str, Any] = {"REMOTE_ADDR": remote}
         if forwarded is not None:
             extra["HTTP_X_FORWARDED_FOR"] = forwarded
         return factory.get("/", **extra)

@@ -49,10 +49,10 @@ def test_no_cookie_no_vary_and_no_queries(client, django_assert_num_queries) -> 
 def test_request_user_comes_from_the_session(signed_in, rf) -> None:
     from django_authsession.middleware import AuthSessionMiddleware
 
-    client, session, token = signed_in
+    _client, session, token = signed_in
     request = rf.get("/")
     request.COOKIES[cookies.token_cookie_name()] = sign_cookie_value(token)
-    middleware = AuthSessionMiddleware(lambda r: None)  # type: ignore[arg-type,return-value]
+    middleware = AuthSessionMiddleware(lambda r: None)  # type: ignore[arg-type]
     middleware.process_request(request)
     assert request.user.pk == session.user.pk
     assert request.auth_session.token == token

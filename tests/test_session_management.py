@@ -60,7 +60,7 @@ def test_session_endpoints_need_a_session(db) -> None:
 def test_revoke_session_by_id_and_by_token(user) -> None:
     _, mine = create_session(user)
     second, _ = create_session(user)
-    third, third_token = create_session(user)
+    _third, third_token = create_session(user)
     client = browser(mine)
     response = client.post(
         "/api/auth/revoke-session", {"id": str(second.pk)}, content_type="application/json"
