@@ -41,7 +41,10 @@ class AuthSessionMiddleware(MiddlewareMixin):
         self, request: HttpRequest, response: HttpResponseBase
     ) -> HttpResponseBase:
         state = get_state(request)
-        if state.presented or state.resolved:
+        if not (state.presented or state.resolved):
+            return response
+        patch_vary_headers(response, ("Cookie",))
+        # As Django's SessionMiddleware: a failed response must not change the browser's session.
+        if response.status_code < 500:
             state.apply(response)
-            patch_vary_headers(response, ("Cookie",))
         return response

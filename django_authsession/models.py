@@ -50,18 +50,26 @@ class UserManager(BaseUserManager["AbstractUser"]):
 class AbstractUser(AbstractBaseUser, PermissionsMixin):
     """The documented user fields; subclass it to add your own and keep the contract."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    email = models.EmailField(_("email address"), max_length=254, unique=True)
-    name = models.CharField(_("name"), max_length=255, blank=True)
-    type = models.CharField(_("type"), max_length=64, blank=True)
-    profession = models.CharField(_("profession"), max_length=255, blank=True)
-    avatar = models.URLField(_("avatar"), max_length=2048, blank=True)
-    is_active = models.BooleanField(_("active"), default=True)
-    is_staff = models.BooleanField(_("staff status"), default=False)
-    organization_id = models.UUIDField(_("organization"), null=True, blank=True)
-    is_email_verified = models.BooleanField(_("email verified"), default=False)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, db_column="id")
+    email = models.EmailField(_("email address"), max_length=254, unique=True, db_column="email")
+    name = models.CharField(_("name"), max_length=255, blank=True, db_column="name")
+    type = models.CharField(_("type"), max_length=64, blank=True, db_column="type")
+    profession = models.CharField(
+        _("profession"), max_length=255, blank=True, db_column="profession"
+    )
+    avatar = models.URLField(_("avatar"), max_length=2048, blank=True, db_column="avatar")
+    is_active = models.BooleanField(_("active"), default=True, db_column="is_active")
+    is_staff = models.BooleanField(_("staff status"), default=False, db_column="is_staff")
+    organization_id = models.UUIDField(
+        _("organization"), null=True, blank=True, db_column="organization_id"
+    )
+    is_email_verified = models.BooleanField(
+        _("email verified"), default=False, db_column="is_email_verified"
+    )
+    created_at = models.DateTimeField(
+        _("created at"), default=timezone.now, editable=False, db_column="created_at"
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_column="updated_at")
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -112,19 +120,23 @@ class SessionQuerySet(models.QuerySet["Session"]):
 class Session(models.Model):
     """One login. ``token`` holds the storage form of the token (see ``tokens.storage_key``)."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    token = models.CharField(_("token"), max_length=255, unique=True)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, db_column="id")
+    token = models.CharField(_("token"), max_length=255, unique=True, db_column="token")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="auth_sessions",
         verbose_name=_("user"),
+        db_column="user_id",
+        db_index=False,  # declared in Meta.indexes
     )
-    expires_at = models.DateTimeField(_("expires at"), db_index=True)
-    ip_address = models.CharField(_("IP address"), max_length=64, blank=True)
-    user_agent = models.TextField(_("user agent"), blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"), db_column="expires_at")
+    ip_address = models.CharField(
+        _("IP address"), max_length=64, blank=True, db_column="ip_address"
+    )
+    user_agent = models.TextField(_("user agent"), blank=True, db_column="user_agent")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_column="created_at")
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now, db_column="updated_at")
 
     objects = SessionQuerySet.as_manager()
 
@@ -133,6 +145,10 @@ class Session(models.Model):
         verbose_name = _("session")
         verbose_name_plural = _("sessions")
         ordering = ("-created_at",)
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["user"], name="session_user_id_idx"),
+            models.Index(fields=["expires_at"], name="session_expires_at_idx"),
+        ]
 
     def __str__(self) -> str:
         # Never the token: this string shows up in the admin and in logs.

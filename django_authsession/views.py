@@ -156,6 +156,9 @@ def _check_callback(url: str | None, request: HttpRequest) -> None:
 def _signed_in(
     view: AuthView, request: Request, user: Any, *, remember: bool
 ) -> tuple[str, dict[str, Any]]:
+    previous = view.state.token()
+    if previous is not None:  # signing in again replaces this browser's session
+        sessions.revoke_token(previous, reason="replaced")
     session, token = sessions.create_session(user, request._request, remember=remember)
     view.state.start(session, token, remember=remember)
     user_logged_in.send(sender=type(user), request=request._request, user=user)

@@ -127,3 +127,10 @@ def test_cookie_prefix_setting(settings, client, user) -> None:
     )
     assert "myapp.session_token" in response.cookies
     assert "myapp.session_data" in response.cookies
+
+
+def test_failed_responses_leave_cookies_alone(settings, client, db) -> None:
+    client.cookies[cookies.token_cookie_name()] = "junk"
+    response = client.get("/api/unavailable/")
+    assert response.status_code == 503
+    assert not response.cookies

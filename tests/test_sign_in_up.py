@@ -207,3 +207,11 @@ def test_sign_up_can_be_disabled(settings, client, db) -> None:
     assert response.status_code == 400
     assert response.json()["code"] == "EMAIL_PASSWORD_SIGN_UP_DISABLED"
     assert not get_user_model().objects.exists()
+
+
+def test_signing_in_again_replaces_this_browsers_session(client, user) -> None:
+    first = sign_in(client, user.email).json()["token"]
+    second = sign_in(client, user.email).json()["token"]
+    assert first != second
+    assert Session.objects.count() == 1
+    assert client.get("/api/auth/session").json()["session"]["token"] == second

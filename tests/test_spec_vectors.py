@@ -49,9 +49,7 @@ def test_session_data_decodes_to_what_better_auth_answered(case: dict[str, Any])
     cached = cookie_cache.decode_session_data(value, [SECRET], now_ms=expires_at - 1)
     assert cached is not None
     assert cached.session["token"] == case["token"]
-    assert {"session": cached.session, "user": cached.user} == json.loads(
-        case["get_session_body"]
-    )
+    assert {"session": cached.session, "user": cached.user} == json.loads(case["get_session_body"])
     assert cookie_cache.decode_session_data(value, [SECRET], now_ms=expires_at + 1) is None
     assert cookie_cache.decode_session_data(value, ["wrong", SECRET], now_ms=expires_at) is not None
     assert cookie_cache.decode_session_data(value, ["wrong"], now_ms=expires_at - 1) is None

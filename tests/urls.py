@@ -8,4 +8,5 @@ urlpatterns = [
     path("api/auth/", include("django_authsession.urls")),
     path("api/me/", views.MeView.as_view(), name="me"),
     path("api/ping/", views.PingView.as_view(), name="ping"),
+    path("api/unavailable/", views.UnavailableView.as_view(), name="unavailable"),
 ]

@@ -27,3 +27,14 @@ class PingView(APIView):
 
     def get(self, request: Request) -> Response:
         return Response({"ok": True})
+
+
+class UnavailableView(APIView):
+    """Touches the session, then fails: the response must leave cookies alone."""
+
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
+
+    def get(self, request: Request) -> Response:
+        getattr(request._request, "auth_session", None)
+        return Response({"error": "down"}, status=503)
