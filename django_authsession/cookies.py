@@ -98,9 +98,11 @@ def set_cache(
     user: dict[str, Any],
     *,
     now_ms: int,
+    remember: bool = True,
 ) -> None:
-    """Write the cookie cache, clearing chunks of an older, longer value."""
-    max_age = app_settings.COOKIE_CACHE_MAX_AGE
+    """Write the cookie cache, clearing chunks of an older, longer value. Without "remember me"
+    it is a browser-session cookie trusted for 60 s, as Better Auth writes it."""
+    max_age = app_settings.COOKIE_CACHE_MAX_AGE if remember else None
     value = cookie_cache.encode_session_data(
         session, user, secret=app_settings.SECRET, max_age=max_age, now_ms=now_ms
     )

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from django.core.cache import BaseCache, caches
 
 from .conf import app_settings
+from .cookie_cache import DONT_REMEMBER_CACHE_AGE
 
 MARK_MARGIN_SECONDS = 60
 SESSION_KEY = "authsession:revoked:{}"
@@ -25,7 +26,10 @@ def _cache() -> BaseCache:
 
 
 def _timeout() -> int:
-    return app_settings.COOKIE_CACHE_MAX_AGE + MARK_MARGIN_SECONDS
+    # Outlive the longest cookie cache: the configured one, or Better Auth's 60 s without
+    # "remember me".
+    longest = max(app_settings.COOKIE_CACHE_MAX_AGE, DONT_REMEMBER_CACHE_AGE)
+    return longest + MARK_MARGIN_SECONDS
 
 
 def _session_key(stored_token: str) -> str:

@@ -153,6 +153,7 @@ class SessionState:
                 dict(session),
                 self.user_payload(resolved),
                 now_ms=int(time.time() * 1000),
+                remember=self._remember,
             )
         elif not app_settings.COOKIE_CACHE and cookies.has_cache(jar):
             cookies.clear_cache(response, jar)

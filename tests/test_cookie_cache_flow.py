@@ -392,3 +392,19 @@ def test_revocation_in_another_process_is_seen_on_the_next_request(user) -> None
     response = b.get(URL)
     assert response.json() == NULL_ANSWER
     assert cleared(response, cookies.data_cookie_name())
+
+
+def test_remember_me_false_cache_is_a_browser_cookie_trusted_for_a_minute(
+    client, user, django_assert_num_queries
+) -> None:
+    response = client.post(
+        "/api/auth/sign-in/email",
+        {"email": user.email, "password": DEFAULT_PASSWORD, "rememberMe": False},
+        content_type="application/json",
+    )
+    morsel = response.cookies[cookies.data_cookie_name()]
+    assert morsel["max-age"] == ""
+    with django_assert_num_queries(0):
+        client.get(URL)
+    with time_machine.travel(timedelta(seconds=61)), django_assert_num_queries(1):
+        assert client.get(URL).json()["user"]["email"] == user.email
