@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.checks import run_checks
+from django.test import override_settings
 
 from django_authsession.checks import AUTH_MIDDLEWARE, MIDDLEWARE
 
@@ -57,13 +58,17 @@ def test_w002_short_secret(settings) -> None:
     assert "django_authsession.W002" in ids(deploy=True)
 
 
-def test_w003_per_process_revocation_cache(settings) -> None:
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    assert "django_authsession.W003" in ids(deploy=True)
-    settings.CACHES = {
-        "default": {
+def test_w003_per_process_revocation_cache() -> None:
+    local = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    shared = {
+        "default": local["default"],
+        "marks": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": "redis://127.0.0.1:6379/0",
-        }
+        },
     }
-    assert "django_authsession.W003" not in ids(deploy=True)
+    # Only the settings are read: no cache is connected, so redis-py need not be installed.
+    with override_settings(CACHES=local):
+        assert "django_authsession.W003" in ids(deploy=True)
+    with override_settings(CACHES=shared, AUTHSESSION_REVOCATION_CACHE="marks"):
+        assert "django_authsession.W003" not in ids(deploy=True)
