@@ -103,3 +103,19 @@ def test_better_auth_cookies_for_a_session_we_do_not_hold_are_null(settings, cas
     assert cleared(response, "better-auth.session_token")
     for name in case["session_data_cookies"]:
         assert cleared(response, name)
+
+
+def test_cookie_with_other_json_spacing_still_verifies_by_re_serialising() -> None:
+    """Better Auth verifies JSON.stringify of the parsed object, not the bytes; a cookie whose
+    text differs only in spacing is as valid to it, and to us (the general check)."""
+    import base64
+
+    value = _joined(CASES[0])
+    text = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
+    spaced = text.replace('{"session":', '{"session": ', 1)
+    respaced = base64.urlsafe_b64encode(spaced.encode()).rstrip(b"=").decode()
+    expires_at = _outer(value)["expiresAt"]
+    cached = cookie_cache.decode_session_data(respaced, [SECRET], now_ms=expires_at - 1)
+    assert cached is not None
+    assert cached.session["token"] == CASES[0]["token"]
+    assert cookie_cache.decode_session_data(respaced, ["wrong"], now_ms=expires_at - 1) is None
