@@ -62,6 +62,18 @@ def _short_user_agent(session: Session) -> str:
     return Truncator(session.user_agent).chars(USER_AGENT_DISPLAY_LENGTH)
 
 
+class SessionColumns:
+    """Columns shared by the session list and the user's sessions inline."""
+
+    @admin.display(description=_("user agent"))
+    def short_user_agent(self, obj: Session) -> str:
+        return _short_user_agent(obj)
+
+    @admin.display(description=_("active"), boolean=True)
+    def active(self, obj: Session) -> bool:
+        return _is_active(obj)
+
+
 class SessionStatusFilter(admin.SimpleListFilter):
     """Active (not yet expired) or expired sessions."""
 
@@ -81,7 +93,7 @@ class SessionStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Session)
-class SessionAdmin(_SessionAdminBase):
+class SessionAdmin(SessionColumns, _SessionAdminBase):
     """Read-only view of sessions; ending one always writes a revocation mark."""
 
     list_display = (
@@ -106,14 +118,6 @@ class SessionAdmin(_SessionAdminBase):
     @admin.display(description=_("user"), ordering="user__email")
     def user_email(self, obj: Session) -> str:
         return str(obj.user.email)
-
-    @admin.display(description=_("user agent"))
-    def short_user_agent(self, obj: Session) -> str:
-        return _short_user_agent(obj)
-
-    @admin.display(description=_("active"), boolean=True)
-    def active(self, obj: Session) -> bool:
-        return _is_active(obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -140,7 +144,7 @@ class SessionAdmin(_SessionAdminBase):
         sessions.revoke_sessions(queryset, reason="admin")
 
 
-class SessionInline(_SessionInlineBase):
+class SessionInline(SessionColumns, _SessionInlineBase):
     """The user's sessions, read-only and without the token; revoke with the user action."""
 
     model = Session
@@ -153,14 +157,6 @@ class SessionInline(_SessionInlineBase):
     can_delete = False  # a formset delete would bypass revocation marks
     show_change_link = True
     verbose_name_plural = _("sessions")
-
-    @admin.display(description=_("user agent"))
-    def short_user_agent(self, obj: Session) -> str:
-        return _short_user_agent(obj)
-
-    @admin.display(description=_("active"), boolean=True)
-    def active(self, obj: Session) -> bool:
-        return _is_active(obj)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
