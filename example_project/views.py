@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_safe
+
+
+def _context() -> dict[str, str]:
+    """Where the app's URLconf is mounted, for the browser client."""
+    return {"auth_base_url": reverse("authsession:session").removesuffix("session")}
 
 
 def _signed_in(request: HttpRequest) -> bool:
@@ -16,11 +22,11 @@ def _signed_in(request: HttpRequest) -> bool:
 def login_page(request: HttpRequest) -> HttpResponse:
     if _signed_in(request):
         return redirect("profile")
-    return render(request, "example_project/login.html")
+    return render(request, "example_project/login.html", _context())
 
 
 @require_safe
 def profile_page(request: HttpRequest) -> HttpResponse:
     if not _signed_in(request):
         return redirect("login")
-    return render(request, "example_project/profile.html")
+    return render(request, "example_project/profile.html", _context())

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_authsession",
+    "example_project",  # its demo-user command and pages are tested too
 ]
 
 MIDDLEWARE = [
