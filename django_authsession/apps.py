@@ -12,10 +12,13 @@ class AuthSessionConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth import get_user_model
+        from django.core.signals import setting_changed
         from django.db.models.signals import post_save, pre_delete
 
         from . import checks, receivers  # noqa: F401  (checks register on import)
+        from .conf import app_settings
 
+        setting_changed.connect(app_settings.reload, dispatch_uid="django_authsession.conf")
         post_save.connect(
             receivers.end_sessions_on_deactivation_or_password_change,
             sender=get_user_model(),

@@ -30,7 +30,7 @@ def get_client_ip(request: HttpRequest) -> str:
     peer = _parse(request.META.get("REMOTE_ADDR", ""))
     if peer is None:
         return ""
-    trusted = _networks(tuple(app_settings.TRUSTED_PROXIES))
+    trusted = _networks(app_settings.TRUSTED_PROXIES)
     if not trusted or not any(peer in net for net in trusted):
         return str(peer)
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")[:4096]

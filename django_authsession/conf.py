@@ -1,103 +1,135 @@
-"""One settings object: each ``AUTHSESSION_*`` setting is read at access time, so
-``override_settings`` in tests and per-deploy settings both just work."""
+"""One settings object: each ``AUTHSESSION_*`` setting is a typed property with its default.
+
+Values are read from Django's settings on first use and kept until any setting changes
+(``setting_changed``, which ``override_settings`` and pytest-django send), as DRF's
+``api_settings`` does: the request path reads a dozen settings, and a miss on Django's lazy
+settings object costs an exception each time."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Generic, TypeVar
 
 from django.conf import settings as django_settings
 
 DEFAULT_RATE_LIMIT = "10/60s"
 
 
+T = TypeVar("T")
+
+
+class setting(Generic[T]):  # lower case: used like @property
+    """A read-only property computed once, until ``AppSettings.reload()``."""
+
+    def __init__(self, compute: Callable[[AppSettings], T]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+        self.__doc__ = compute.__doc__
+
+    def __get__(self, obj: AppSettings | None, objtype: Any = None) -> T:
+        if obj is None:
+            return self  # type: ignore[return-value]
+        try:
+            value: T = obj._values[self.name]
+        except KeyError:
+            value = obj._values[self.name] = self.compute(obj)
+        return value
+
+
 class AppSettings:
     """Typed accessors with the documented defaults (README, "Settings")."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, Any] = {}
+
+    def reload(self, **kwargs: Any) -> None:
+        """Forget every value; a ``setting_changed`` receiver."""
+        self._values.clear()
 
     def _get(self, name: str, default: Any) -> Any:
         return getattr(django_settings, f"AUTHSESSION_{name}", default)
 
-    @property
+    @setting
     def EXPIRES_IN(self) -> int:
         """Seconds a session lives after creation or refresh."""
         return int(self._get("EXPIRES_IN", 604800))
 
-    @property
+    @setting
     def UPDATE_AGE(self) -> int:
         """Seconds of session age after which a request slides the expiry forward."""
         return int(self._get("UPDATE_AGE", 86400))
 
-    @property
+    @setting
     def COOKIE_CACHE(self) -> bool:
         return bool(self._get("COOKIE_CACHE", True))
 
-    @property
+    @setting
     def COOKIE_CACHE_MAX_AGE(self) -> int:
         return int(self._get("COOKIE_CACHE_MAX_AGE", 300))
 
-    @property
+    @setting
     def COOKIE_PREFIX(self) -> str:
         return str(self._get("COOKIE_PREFIX", "better-auth"))
 
-    @property
+    @setting
     def USE_SECURE_COOKIES(self) -> bool:
         value = self._get("USE_SECURE_COOKIES", None)
         return (not django_settings.DEBUG) if value is None else bool(value)
 
-    @property
+    @setting
     def SECRET(self) -> str:
         value = self._get("SECRET", None)
         return str(django_settings.SECRET_KEY if value is None else value)
 
-    @property
-    def SECRETS(self) -> list[str]:
+    @setting
+    def SECRETS(self) -> tuple[str, ...]:
         """The current secret first, then fallbacks, for verification only."""
         fallbacks: Sequence[str] = self._get(
             "SECRET_FALLBACKS", getattr(django_settings, "SECRET_KEY_FALLBACKS", [])
         )
-        return [self.SECRET, *(str(s) for s in fallbacks)]
+        return (self.SECRET, *(str(s) for s in fallbacks))
 
-    @property
+    @setting
     def TOKEN_STORAGE(self) -> str:
         """``"sha256"`` (default) stores a digest; ``"plain"`` shares rows with Better Auth."""
         return str(self._get("TOKEN_STORAGE", "sha256"))
 
-    @property
+    @setting
     def RATE_LIMITS(self) -> Mapping[str, str | None]:
         return dict(self._get("RATE_LIMITS", {}))
 
-    @property
+    @setting
     def DEFAULT_RATE_LIMIT(self) -> str | None:
         value = self._get("DEFAULT_RATE_LIMIT", DEFAULT_RATE_LIMIT)
         return None if value is None else str(value)
 
-    @property
-    def TRUSTED_PROXIES(self) -> list[str]:
-        return list(self._get("TRUSTED_PROXIES", []))
+    @setting
+    def TRUSTED_PROXIES(self) -> tuple[str, ...]:
+        return tuple(self._get("TRUSTED_PROXIES", ()))
 
-    @property
+    @setting
     def ABSOLUTE_MAX_AGE(self) -> int | None:
         value = self._get("ABSOLUTE_MAX_AGE", None)
         return None if value is None else int(value)
 
-    @property
+    @setting
     def USER_SERIALIZER(self) -> str:
         return str(self._get("USER_SERIALIZER", "django_authsession.serializers.UserSerializer"))
 
-    @property
+    @setting
     def REVOCATION_CACHE(self) -> str:
         """Alias of the Django cache that holds revocation marks."""
         return str(self._get("REVOCATION_CACHE", "default"))
 
-    @property
+    @setting
     def MIN_PASSWORD_LENGTH(self) -> int:
         return int(self._get("MIN_PASSWORD_LENGTH", 8))
 
-    @property
+    @setting
     def MAX_PASSWORD_LENGTH(self) -> int:
         return int(self._get("MAX_PASSWORD_LENGTH", 128))
 
-    @property
+    @setting
     def DISABLE_SIGN_UP(self) -> bool:
         return bool(self._get("DISABLE_SIGN_UP", False))
 

@@ -41,6 +41,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from json.encoder import encode_basestring  # what json.dumps(str, ensure_ascii=False) uses
 from typing import Any, TypeGuard
 
 from django.utils.crypto import constant_time_compare
@@ -352,13 +353,12 @@ def _js_value(value: Any) -> str:
     if value is False:
         return "false"
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return encode_basestring(value)
     if isinstance(value, int | float):
         return _js_number(value)
     if isinstance(value, dict):
         items = (
-            f"{json.dumps(key, ensure_ascii=False)}:{_js_value(value[key])}"
-            for key in _js_key_order(value)
+            f"{encode_basestring(key)}:{_js_value(value[key])}" for key in _js_key_order(value)
         )
         return "{" + ",".join(items) + "}"
     if isinstance(value, list | tuple):

@@ -35,27 +35,29 @@ def parse_iso(value: Any) -> datetime:
     return parsed
 
 
-class MillisDateTimeField(serializers.DateTimeField):
-    def to_representation(self, value: datetime) -> str:
-        return iso_ms(value)
+class UserSerializer(serializers.BaseSerializer[Any]):
+    """The documented user object; sign-in, sign-up and both session endpoints share it.
 
+    Read-only and on every uncached request, so it writes the dict directly instead of
+    building DRF fields per call. Point ``AUTHSESSION_USER_SERIALIZER`` at any DRF serializer
+    (or a subclass of this one extending ``to_representation``) to change the shape.
+    """
 
-class UserSerializer(serializers.Serializer[Any]):
-    """The documented user object; sign-in, sign-up and both session endpoints share it."""
-
-    id = serializers.CharField(read_only=True)
-    email = serializers.EmailField(read_only=True)
-    name = serializers.CharField(read_only=True)
-    type = serializers.CharField(read_only=True)
-    profession = serializers.CharField(read_only=True)
-    avatar = serializers.CharField(read_only=True)
-    isActive = serializers.BooleanField(source="is_active", read_only=True)
-    organizationId = serializers.CharField(
-        source="organization_id", read_only=True, allow_null=True
-    )
-    isEmailVerified = serializers.BooleanField(source="is_email_verified", read_only=True)
-    createdAt = MillisDateTimeField(source="created_at", read_only=True)
-    updatedAt = MillisDateTimeField(source="updated_at", read_only=True)
+    def to_representation(self, user: Any) -> dict[str, Any]:
+        organization = user.organization_id
+        return {
+            "id": str(user.pk),
+            "email": user.email,
+            "name": user.name,
+            "type": user.type,
+            "profession": user.profession,
+            "avatar": user.avatar,
+            "isActive": user.is_active,
+            "organizationId": None if organization is None else str(organization),
+            "isEmailVerified": user.is_email_verified,
+            "createdAt": iso_ms(user.created_at),
+            "updatedAt": iso_ms(user.updated_at),
+        }
 
 
 @lru_cache(maxsize=8)
@@ -82,45 +84,37 @@ def documented_user(better_auth: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in better_auth.items() if k not in BETTER_AUTH_USER_ALIASES}
 
 
-class SessionSerializer(serializers.Serializer[Session]):
-    """The documented session object (snake_case). ``token`` comes from the context: the raw
-    token the request presented, which the database never holds."""
-
-    id = serializers.CharField(read_only=True)
-    user_id = serializers.CharField(read_only=True)
-    token = serializers.SerializerMethodField()
-    expires_at = MillisDateTimeField(read_only=True)
-    ip_address = serializers.CharField(read_only=True)
-    user_agent = serializers.CharField(read_only=True)
-    created_at = MillisDateTimeField(read_only=True)
-    updated_at = MillisDateTimeField(read_only=True)
-
-    def get_token(self, obj: Session) -> str | None:
-        token: str | None = self.context.get("token")
-        return token
+def documented_session(session: Session, token: str) -> dict[str, Any]:
+    """The documented session object (snake_case); ``token`` is the raw token the request
+    presented, which the database never holds."""
+    return {
+        "id": str(session.pk),
+        "user_id": str(session.user_id),
+        "token": token,
+        "expires_at": iso_ms(session.expires_at),
+        "ip_address": session.ip_address,
+        "user_agent": session.user_agent,
+        "created_at": iso_ms(session.created_at),
+        "updated_at": iso_ms(session.updated_at),
+    }
 
 
-class BetterAuthSessionSerializer(serializers.Serializer[Session]):
-    """Better Auth's session object (camelCase), as ``/get-session`` and ``/list-sessions``."""
-
-    id = serializers.CharField(read_only=True)
-    userId = serializers.CharField(source="user_id", read_only=True)
-    token = serializers.SerializerMethodField()
-    expiresAt = MillisDateTimeField(source="expires_at", read_only=True)
-    ipAddress = serializers.CharField(source="ip_address", read_only=True)
-    userAgent = serializers.CharField(source="user_agent", read_only=True)
-    createdAt = MillisDateTimeField(source="created_at", read_only=True)
-    updatedAt = MillisDateTimeField(source="updated_at", read_only=True)
-
-    def get_token(self, obj: Session) -> str | None:
-        token: str | None = self.context.get("token")
-        return token
-
-    def to_representation(self, instance: Session) -> dict[str, Any]:
-        data = dict(super().to_representation(instance))
-        if data["token"] is None:  # listings show no token but the caller's own
-            del data["token"]
-        return data
+def better_auth_session(session: Session, token: str | None) -> dict[str, Any]:
+    """Better Auth's session object (camelCase), as ``/get-session``, ``/list-sessions`` and the
+    cookie cache carry it; without ``token`` (listings show no token but the caller's own)."""
+    data: dict[str, Any] = {
+        "id": str(session.pk),
+        "userId": str(session.user_id),
+        "token": token,
+        "expiresAt": iso_ms(session.expires_at),
+        "ipAddress": session.ip_address,
+        "userAgent": session.user_agent,
+        "createdAt": iso_ms(session.created_at),
+        "updatedAt": iso_ms(session.updated_at),
+    }
+    if token is None:
+        del data["token"]
+    return data
 
 
 def session_from_better_auth(data: Any, token: str) -> Session:

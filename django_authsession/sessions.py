@@ -40,6 +40,7 @@ class ResolvedSession:
     cached_user: dict[str, Any] | None = None
     cached_at_ms: int | None = None
     refreshed: bool = False
+    serialized_user: dict[str, Any] | None = None  # memo: serialized once per request
 
     @property
     def from_cache(self) -> bool:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from . import cookies, sessions
 from .conf import app_settings
 from .serializers import (
-    BetterAuthSessionSerializer,
+    better_auth_session,
     better_auth_user,
     session_from_better_auth,
     user_data,
@@ -122,7 +122,9 @@ class SessionState:
         """Better Auth's user object: from the cookie cache when it served, else serialized."""
         if resolved.cached_user is not None:
             return resolved.cached_user
-        return better_auth_user(user_data(resolved.session.user))
+        if resolved.serialized_user is None:
+            resolved.serialized_user = better_auth_user(user_data(resolved.session.user))
+        return resolved.serialized_user
 
     def apply(self, response: HttpResponseBase) -> None:
         """Write what this request changed to the response's cookies."""
@@ -144,13 +146,10 @@ class SessionState:
                 remember=self._remember,
             )
         if self._write_cache:
-            session = BetterAuthSessionSerializer(
-                resolved.session, context={"token": resolved.token}
-            ).data
             cookies.set_cache(
                 response,
                 jar,
-                dict(session),
+                better_auth_session(resolved.session, resolved.token),
                 self.user_payload(resolved),
                 now_ms=int(time.time() * 1000),
                 remember=self._remember,

@@ -30,14 +30,12 @@ from .exceptions import (
 )
 from .origin import ORIGIN_MESSAGES, origin_error
 from .serializers import (
-    BetterAuthSessionSerializer,
     RevokeSessionSerializer,
-    SessionSerializer,
     SignInSerializer,
     SignUpSerializer,
-    better_auth_user,
+    better_auth_session,
+    documented_session,
     documented_user,
-    user_data,
 )
 from .sessions import ResolvedSession
 from .state import SessionState, get_state
@@ -88,12 +86,22 @@ def _no_store(response: HttpResponse) -> HttpResponse:
     return response
 
 
+def _flag(request: Request, name: str) -> bool:
+    """A boolean query parameter, read as DRF's ``BooleanField`` reads one."""
+    value = request.query_params.get(name)
+    if value is None or value == "":
+        return False
+    if value in drf_serializers.BooleanField.TRUE_VALUES:
+        return True
+    if value in drf_serializers.BooleanField.FALSE_VALUES:
+        return False
+    raise drf_serializers.ValidationError({name: "Must be a valid boolean."})
+
+
 def _session_options(request: Request) -> dict[str, bool]:
-    query = SessionQuerySerializer(data=request.query_params)
-    query.is_valid(raise_exception=True)
     return {
-        "disable_cookie_cache": query.validated_data["disableCookieCache"],
-        "disable_refresh": query.validated_data["disableRefresh"],
+        "disable_cookie_cache": _flag(request, "disableCookieCache"),
+        "disable_refresh": _flag(request, "disableRefresh"),
     }
 
 
@@ -106,7 +114,7 @@ class SessionView(AuthView):
         resolved = self.state.get(**_session_options(request))
         if resolved is None:
             return _no_store(Response({"session": None, "user": None}))
-        session = SessionSerializer(resolved.session, context={"token": resolved.token}).data
+        session = documented_session(resolved.session, resolved.token)
         user = documented_user(self.state.user_payload(resolved))
         return _no_store(Response({"session": session, "user": user}))
 
@@ -120,9 +128,7 @@ class GetSessionView(AuthView):
         resolved = self.state.get(**_session_options(request))
         if resolved is None:
             return _no_store(HttpResponse(b"null", content_type="application/json"))
-        session = BetterAuthSessionSerializer(
-            resolved.session, context={"token": resolved.token}
-        ).data
+        session = better_auth_session(resolved.session, resolved.token)
         return _no_store(Response({"session": session, "user": self.state.user_payload(resolved)}))
 
 
@@ -160,9 +166,9 @@ def _signed_in(
     if previous is not None:  # signing in again replaces this browser's session
         sessions.revoke_token(previous, reason="replaced")
     session, token = sessions.create_session(user, request._request, remember=remember)
-    view.state.start(session, token, remember=remember)
+    resolved = view.state.start(session, token, remember=remember)
     user_logged_in.send(sender=type(user), request=request._request, user=user)
-    return token, better_auth_user(user_data(user))
+    return token, view.state.user_payload(resolved)
 
 
 class SignInEmailView(AuthView):
@@ -229,9 +235,7 @@ class ListSessionsView(AuthView):
         current = self.require_session()
         rows = sessions.list_user_sessions(current.session.user_id)
         data = [
-            BetterAuthSessionSerializer(
-                row, context={"token": current.token if row.pk == current.session.pk else None}
-            ).data
+            better_auth_session(row, current.token if row.pk == current.session.pk else None)
             for row in rows
         ]
         return _no_store(Response(data))
