@@ -337,12 +337,31 @@ def _js_stringify(value: Any) -> str:
     Differs from ``json.dumps(separators=(",", ":"), ensure_ascii=False)`` only in the
     corners: JS number formatting, array-index keys ordered first, lone surrogates escaped.
     """
-    text = _js_value(value)
+    if _plain(value):  # the usual case, where Python's encoder writes exactly what V8 does
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    else:
+        text = _js_value(value)
     if _SURROGATE.search(text):
         # Pair up surrogates JS would see as one character, then escape the lone ones.
         text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
         text = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     return text
+
+
+def _plain(value: Any) -> bool:
+    """Only strings, booleans, null, safe integers, and objects without array-index keys."""
+    if value is None or isinstance(value, str | bool):
+        return True
+    if isinstance(value, int):
+        return -_SAFE_INTEGER_MAX <= value <= _SAFE_INTEGER_MAX
+    if isinstance(value, dict):
+        return all(
+            isinstance(key, str) and not (key[:1].isdigit() and _is_array_index(key)) and _plain(v)
+            for key, v in value.items()
+        )
+    if isinstance(value, list | tuple):
+        return all(_plain(item) for item in value)
+    return False
 
 
 def _js_value(value: Any) -> str:
