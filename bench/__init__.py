@@ -1,0 +1,1 @@
+"""Benchmarks of django_authsession (see run.sh)."""
