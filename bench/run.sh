@@ -10,7 +10,7 @@
 # What it does: installs the project with its bench/example/postgres/redis extras into .venv
 # (reused when present, else bench/.venv is created; BENCH_VENV=path overrides), installs wrk
 # with apt-get when it is missing (as root, or through sudo), then runs bench/session_bench.py,
-# which starts two gunicorn servers of example_project on 127.0.0.1 (2 sync workers each,
+# which starts three gunicorn servers of example_project on 127.0.0.1 (2 sync workers each,
 # DEBUG off, rate limiting on with a raised limit), signs in over HTTP, checks every target,
 # measures with wrk in alternating rounds and prints one table of medians and three ratios.
 # About 3 minutes at the defaults; the servers are always stopped. Results are not written

@@ -347,9 +347,10 @@ def test_user_deletion_ends_warm_caches(user) -> None:
 
 
 def _shared_backends() -> bool:
+    from django.core.cache.backends.redis import RedisCache
     from django.db import connection
 
-    return "redis" in type(caches["default"]).__module__ and connection.vendor != "sqlite"
+    return isinstance(caches["default"], RedisCache) and connection.vendor != "sqlite"
 
 
 @pytest.mark.skipif(
