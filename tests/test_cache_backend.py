@@ -35,3 +35,13 @@ def test_one_client_object_per_pool(cache) -> None:
     client = cache._cache.get_client()
     assert cache._cache.get_client(write=True) is client
     assert cache._cache.get_client("any-key") is client
+
+
+def test_incr_of_a_missing_key_is_a_value_error_like_djangos(cache) -> None:
+    with pytest.raises(ValueError, match="not found"):
+        cache.incr("never-set")
+    assert cache.get("never-set") is None  # and it was not created
+    cache.set("n", 41, timeout=60)
+    assert cache.incr("n") == 42
+    assert cache.incr("n", 8) == 50
+    assert cache.get("n") == 50
