@@ -7,8 +7,7 @@ from typing import Any
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
-from .exceptions import AuthError
-from .origin import ORIGIN_MESSAGES, origin_error
+from .exceptions import check_origin
 from .state import get_state
 
 
@@ -23,9 +22,7 @@ class AuthSessionAuthentication(BaseAuthentication):
         resolved = get_state(http_request).get()
         if resolved is None:
             return None
-        code = origin_error(http_request)
-        if code is not None:
-            raise AuthError(403, code, ORIGIN_MESSAGES[code])
+        check_origin(http_request)
         return resolved.session.user, resolved
 
     def authenticate_header(self, request: Request) -> str:

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.utils.http import is_same_domain
+from django.utils.http import is_same_domain, url_has_allowed_host_and_scheme
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
@@ -49,6 +49,22 @@ def _trusted(origin: str, request: HttpRequest) -> bool:
         and entry.startswith(f"{scheme}://")
         and is_same_domain(netloc, entry.partition("://")[2].replace("*", "", 1))
         for entry in trusted
+    )
+
+
+def is_trusted_url(url: str, request: HttpRequest) -> bool:
+    """A redirect target on this site (relative, or this host) or on a trusted origin."""
+    try:
+        host = request.get_host()
+    except Exception:
+        host = None
+    if host and url_has_allowed_host_and_scheme(url, {host}):
+        return True
+    origin = _origin_of(url)
+    return (
+        origin is not None
+        and origin.startswith(("http://", "https://"))
+        and _trusted(origin, request)
     )
 
 

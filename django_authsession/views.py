@@ -10,7 +10,6 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
-from django.utils.http import url_has_allowed_host_and_scheme
 from rest_framework import serializers as drf_serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -23,12 +22,13 @@ from . import ratelimit, sessions
 from .conf import app_settings
 from .exceptions import (
     AuthError,
+    check_origin,
     exception_handler,
     invalid_credentials,
     unauthorized,
     user_exists,
 )
-from .origin import ORIGIN_MESSAGES, origin_error
+from .origin import is_trusted_url
 from .serializers import (
     RevokeSessionSerializer,
     SignInSerializer,
@@ -39,11 +39,6 @@ from .serializers import (
 )
 from .sessions import ResolvedSession
 from .state import SessionState, get_state
-
-
-class SessionQuerySerializer(drf_serializers.Serializer[Any]):
-    disableCookieCache = drf_serializers.BooleanField(required=False, default=False)
-    disableRefresh = drf_serializers.BooleanField(required=False, default=False)
 
 
 class AuthView(APIView):
@@ -66,9 +61,7 @@ class AuthView(APIView):
         super().initial(request, *args, **kwargs)
         ratelimit.enforce(request._request, self.endpoint)
         if self.state.presented:
-            code = origin_error(request._request)
-            if code is not None:
-                raise AuthError(403, code, ORIGIN_MESSAGES[code])
+            check_origin(request._request)
 
     @property
     def state(self) -> SessionState:
@@ -149,13 +142,7 @@ class SignOutView(AuthView):
 
 def _check_callback(url: str | None, request: HttpRequest) -> None:
     """Only same-site or ``CSRF_TRUSTED_ORIGINS`` callback URLs (no open redirect)."""
-    if not url:
-        return
-    from django.conf import settings
-
-    allowed = {request.get_host()}
-    allowed.update(o.split("://", 1)[-1] for o in getattr(settings, "CSRF_TRUSTED_ORIGINS", []))
-    if not url_has_allowed_host_and_scheme(url, allowed, require_https=False):
+    if url and not is_trusted_url(url, request):
         raise AuthError(403, "INVALID_CALLBACKURL", "Invalid callbackURL")
 
 

@@ -215,3 +215,22 @@ def test_signing_in_again_replaces_this_browsers_session(client, user) -> None:
     assert first != second
     assert Session.objects.count() == 1
     assert client.get("/api/auth/session").json()["session"]["token"] == second
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("/dashboard?x=1", True),
+        ("http://testserver/profile", True),
+        ("https://app.example.com/welcome", True),
+        ("https://eu.example.com/welcome", True),
+        ("//evil.example/steal", False),
+        ("https://evil.example/", False),
+        ("javascript:alert(1)", False),
+        ("https://example.com.evil.example/", False),
+    ],
+)
+def test_callback_url_must_be_on_site_or_trusted(settings, client, user, url, ok) -> None:
+    settings.CSRF_TRUSTED_ORIGINS = ["https://app.example.com", "https://*.example.com"]
+    response = sign_in(client, user.email, callbackURL=url)
+    assert (response.status_code == 200) is ok, response.content
