@@ -39,7 +39,7 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from json.encoder import encode_basestring  # what json.dumps(str, ensure_ascii=False) uses
 from typing import Any, TypeGuard
@@ -82,7 +82,8 @@ _SIGNED_TAIL = re.compile(r',"expiresAt":(\d{1,16}),"signature":"([A-Za-z0-9_-]{
 class CachedSession:
     """A verified, unexpired cookie cache; the caller still binds it to the session token."""
 
-    session: dict[str, Any]  # Better Auth camelCase session object as stored in the cookie
+    # Better Auth's camelCase session object as stored in the cookie; it holds the raw token.
+    session: dict[str, Any] = field(repr=False)
     user: dict[str, Any]
     updated_at_ms: int
     expires_at_ms: int  # cookie-cache expiry (ms since epoch)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,7 +35,7 @@ class ResolvedSession:
     (so answering needs no query; touching ``session.user`` loads the row lazily).
     """
 
-    token: str
+    token: str = field(repr=False)  # never in a log line or a traceback's locals
     session: Session
     cached_user: dict[str, Any] | None = None
     cached_at_ms: int | None = None
