@@ -40,7 +40,8 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
+from datetime import timezone as dt_timezone
 from json.encoder import encode_basestring  # what json.dumps(str, ensure_ascii=False) uses
 from typing import Any, TypeGuard
 
@@ -326,7 +327,7 @@ def _iso_to_ms(value: object) -> int | None:
     year, month, day, hour, minute, second = (int(part) for part in match.groups()[:6])
     fraction = (match.group(7) or "")[:3].ljust(3, "0")
     try:
-        moment = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+        moment = datetime(year, month, day, hour, minute, second, tzinfo=dt_timezone.utc)
     except ValueError:
         return None
     return int(moment.timestamp()) * 1000 + int(fraction)

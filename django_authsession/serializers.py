@@ -4,10 +4,12 @@ session, and the user object (replaceable with ``AUTHSESSION_USER_SERIALIZER``).
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
+from datetime import timezone as dt_timezone
 from functools import lru_cache
 from typing import Any
 
+from django.utils.dateparse import parse_datetime
 from django.utils.module_loading import import_string
 from rest_framework import serializers
 
@@ -21,7 +23,7 @@ BETTER_AUTH_USER_ALIASES = {"emailVerified": "isEmailVerified", "image": "avatar
 
 def iso_ms(value: datetime) -> str:
     """ISO 8601 in UTC with milliseconds and ``Z``, as JavaScript's ``toISOString``."""
-    value = value.astimezone(UTC)
+    value = value.astimezone(dt_timezone.utc)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
@@ -29,8 +31,8 @@ def parse_iso(value: Any) -> datetime:
     """Inverse of :func:`iso_ms`; raises ``ValueError``/``TypeError`` on anything else."""
     if not isinstance(value, str):
         raise TypeError("timestamp must be a string")
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
+    parsed = parse_datetime(value)  # reads the trailing "Z" on every Python version
+    if parsed is None or parsed.tzinfo is None:
         raise ValueError("timestamp must carry a time zone")
     return parsed
 

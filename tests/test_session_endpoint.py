@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, timedelta
+from datetime import timedelta
+from datetime import timezone as dt_timezone
 
 import pytest
 from django.utils import timezone
@@ -59,7 +60,7 @@ def test_timestamps_are_utc_with_milliseconds(settings, signed_in) -> None:
     moment = timezone.now().replace(microsecond=123456)
     Session.objects.filter(pk=session.pk).update(created_at=moment)
     body = client.get(URL).json()
-    assert body["session"]["created_at"] == moment.astimezone(UTC).strftime(
+    assert body["session"]["created_at"] == moment.astimezone(dt_timezone.utc).strftime(
         "%Y-%m-%dT%H:%M:%S.123Z"
     )
 
