@@ -409,3 +409,10 @@ def test_remember_me_false_cache_is_a_browser_cookie_trusted_for_a_minute(
         client.get(URL)
     with time_machine.travel(timedelta(seconds=61)), django_assert_num_queries(1):
         assert client.get(URL).json()["user"]["email"] == user.email
+
+
+def test_queryset_delete_of_users_ends_warm_caches(user) -> None:
+    a, b = two_browsers(user)
+    type(user).objects.filter(pk=user.pk).delete()
+    assert a.get(URL).json() == NULL_ANSWER
+    assert b.get(URL).json() == NULL_ANSWER
