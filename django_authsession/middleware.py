@@ -10,8 +10,9 @@ from django.utils.cache import patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.functional import SimpleLazyObject
 
+from .cookies import token_cookie_name
 from .sessions import ResolvedSession
-from .state import get_state
+from .state import STATE_ATTRIBUTE, SessionState, get_state
 
 
 def _user(request: HttpRequest, previous: Any) -> Any:
@@ -24,25 +25,28 @@ def _user(request: HttpRequest, previous: Any) -> Any:
 
 class AuthSessionMiddleware(MiddlewareMixin):
     """Place after ``AuthenticationMiddleware``. ``request.auth_session`` is the
-    :class:`~django_authsession.sessions.ResolvedSession` or ``None``; ``request.user`` is its
+    :class:`~django_authsession.sessions.ResolvedSession` (lazily) or ``None``: test it for
+    truth; ``request.user`` is its
     user when there is one. Nothing is read until something asks, and a request without the
     session cookie costs no query and no cache call. Works under WSGI and ASGI."""
 
     def process_request(self, request: HttpRequest) -> None:
+        if token_cookie_name() not in request.COOKIES:
+            request.auth_session = None  # type: ignore[attr-defined]
+            return
         state = get_state(request)
         request.auth_session = SimpleLazyObject(state.get)  # type: ignore[attr-defined]
-        if state.presented:
-            previous = getattr(request, "user", None)
-            request.user = SimpleLazyObject(  # type: ignore[assignment]
-                lambda: _user(request, previous)
-            )
+        previous = getattr(request, "user", None)
+        request.user = SimpleLazyObject(  # type: ignore[assignment]
+            lambda: _user(request, previous)
+        )
 
     def process_response(
         self, request: HttpRequest, response: HttpResponseBase
     ) -> HttpResponseBase:
-        state = get_state(request)
-        if not (state.presented or state.resolved):
-            return response
+        state: SessionState | None = getattr(request, STATE_ATTRIBUTE, None)
+        if state is None or not (state.presented or state.resolved):
+            return response  # no cookie came in and no view signed in: nothing to do
         patch_vary_headers(response, ("Cookie",))
         # As Django's SessionMiddleware: a failed response must not change the browser's session.
         if response.status_code < 500:
