@@ -52,6 +52,12 @@ def test_deletes_only_expired_sessions_and_prints_the_count() -> None:
     assert not Session.objects.filter(pk__in=_pks(expired)).exists()
 
 
+def test_verbosity_zero_is_silent_but_still_deletes() -> None:
+    _sessions(2, expired_for=timedelta(minutes=1))
+    assert _run("--verbosity", "0") == ""
+    assert not Session.objects.exists()
+
+
 def test_singular_message() -> None:
     _sessions(1, expired_for=timedelta(seconds=1))
     assert "Deleted 1 expired session." in _run()

@@ -61,6 +61,8 @@ class Command(BaseCommand):
             # Only the first line of the driver's message: enough to act on, and no SQL dump.
             reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
             raise CommandError(f"Could not clean up expired sessions: {reason}") from exc
+        if options["verbosity"] < 1:
+            return
         if dry_run:
             self.stdout.write(f"Would delete {_plural(count)}.")
         else:
