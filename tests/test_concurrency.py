@@ -1,0 +1,99 @@
+"""Real concurrency, on PostgreSQL (CI's second pass): several requests at once must refresh a
+session exactly once and create a user exactly once."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from django.db import connection, connections
+from django.test import Client
+
+from django_authsession import cookies, signals
+from django_authsession.models import Session
+from django_authsession.tokens import sign_cookie_value
+from tests.factories import create_session
+
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor == "sqlite",
+        reason="needs a database with real concurrent connections: run with DATABASE_URL",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+THREADS = 6
+
+
+def run_at_once(work: Callable[[int], Any]) -> list[Any]:
+    """Run ``work(i)`` in THREADS threads released together; each thread has its own
+    database connection, closed at the end."""
+    barrier = threading.Barrier(THREADS)
+    results: list[Any] = [None] * THREADS
+    errors: list[BaseException] = []
+
+    def target(i: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[i] = work(i)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    return results
+
+
+def test_simultaneous_requests_refresh_a_session_once(settings, user) -> None:
+    settings.AUTHSESSION_COOKIE_CACHE = False
+    settings.AUTHSESSION_DEFAULT_RATE_LIMIT = None
+    session, token = create_session(user)
+    refreshed: list[Any] = []
+    lock = threading.Lock()
+
+    def on_refresh(sender: Any, session: Any, **kwargs: Any) -> None:
+        with lock:
+            refreshed.append(session.pk)
+
+    signals.session_refreshed.connect(on_refresh, dispatch_uid="concurrency-test")
+    moment = session.created_at + timedelta(days=1, minutes=1)
+
+    def request(i: int) -> Any:
+        client = Client()
+        client.cookies[cookies.token_cookie_name()] = sign_cookie_value(token)
+        return client.get("/api/auth/session").json()["user"]["email"]
+
+    try:
+        with time_machine.travel(moment, tick=False):
+            emails = run_at_once(request)
+    finally:
+        signals.session_refreshed.disconnect(dispatch_uid="concurrency-test")
+    assert emails == [user.email] * THREADS  # every request saw the session
+    assert refreshed == [session.pk]  # and exactly one wrote the refresh
+    assert Session.objects.get(pk=session.pk).expires_at == moment + timedelta(days=7)
+
+
+def test_simultaneous_sign_ups_with_one_email_create_one_user(settings, db) -> None:
+    settings.AUTHSESSION_DEFAULT_RATE_LIMIT = None
+
+    def sign_up(i: int) -> int:
+        response = Client().post(
+            "/api/auth/sign-up/email",
+            {"name": f"Racer {i}", "email": "race@example.com", "password": "long-enough-42"},
+            content_type="application/json",
+        )
+        return response.status_code
+
+    statuses = sorted(run_at_once(sign_up))
+    assert statuses == [200] + [422] * (THREADS - 1)
+    assert get_user_model().objects.filter(email="race@example.com").count() == 1
