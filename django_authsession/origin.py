@@ -10,6 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest
 from django.utils.http import is_same_domain, url_has_allowed_host_and_scheme
 
@@ -33,12 +34,16 @@ def _origin_of(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def _trusted(origin: str, request: HttpRequest) -> bool:
+def _own_host(request: HttpRequest) -> str | None:
     try:
-        own = f"{request.scheme}://{request.get_host()}".lower()
-    except Exception:
-        own = None
-    if origin == own:
+        return request.get_host()
+    except DisallowedHost:  # a Host header not in ALLOWED_HOSTS is nobody's own origin
+        return None
+
+
+def _trusted(origin: str, request: HttpRequest) -> bool:
+    host = _own_host(request)
+    if host is not None and origin == f"{request.scheme}://{host}".lower():
         return True
     trusted = [o.lower() for o in getattr(settings, "CSRF_TRUSTED_ORIGINS", [])]
     if origin in trusted:
@@ -54,10 +59,7 @@ def _trusted(origin: str, request: HttpRequest) -> bool:
 
 def is_trusted_url(url: str, request: HttpRequest) -> bool:
     """A redirect target on this site (relative, or this host) or on a trusted origin."""
-    try:
-        host = request.get_host()
-    except Exception:
-        host = None
+    host = _own_host(request)
     if host and url_has_allowed_host_and_scheme(url, {host}):
         return True
     origin = _origin_of(url)

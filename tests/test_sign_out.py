@@ -115,3 +115,10 @@ def test_own_and_trusted_origins_pass(settings, signed_in, headers, trusted) -> 
 
 def test_requests_without_cookie_need_no_origin(db) -> None:
     assert Client().post(URL).json() == {"success": True}
+
+
+def test_unknown_host_header_is_a_400_not_a_500(signed_in) -> None:
+    client, session, _ = signed_in
+    response = client.post(URL, HTTP_HOST="evil.example", HTTP_ORIGIN="http://evil.example")
+    assert response.status_code == 400
+    assert Session.objects.filter(pk=session.pk).exists()
