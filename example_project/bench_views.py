@@ -12,7 +12,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from django_authsession.authentication import AuthSessionAuthentication
 from django_authsession.serializers import user_data
 
 
@@ -50,16 +49,6 @@ class PeerSessionView(APIView):
     """``GET /bench/peer-session``: the user JSON through contrib.sessions."""
 
     authentication_classes = [SessionAuthentication]
-    permission_classes = [IsAuthenticated]
-
-    def get(self, request: Request) -> Response:
-        return Response(user_data(request.user))
-
-
-class AuthSessionMeView(APIView):
-    """``GET /bench/me``: the same view authenticated by django_authsession's cookie."""
-
-    authentication_classes = [AuthSessionAuthentication]
     permission_classes = [IsAuthenticated]
 
     def get(self, request: Request) -> Response:

@@ -11,5 +11,4 @@ urlpatterns = [
     path("bench/ok", bench_views.OkView.as_view(), name="bench-ok"),
     path("bench/peer-login", bench_views.PeerLoginView.as_view(), name="bench-peer-login"),
     path("bench/peer-session", bench_views.PeerSessionView.as_view(), name="bench-peer-session"),
-    path("bench/me", bench_views.AuthSessionMeView.as_view(), name="bench-me"),
 ]
