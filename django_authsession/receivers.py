@@ -1,4 +1,4 @@
-"""Signal receivers: deactivating a user or changing a password ends that user's sessions,
+"""Signal receivers: deactivating, deleting or changing the password of a user ends its sessions,
 including copies held in cookie caches (via revocation marks)."""
 
 from __future__ import annotations
