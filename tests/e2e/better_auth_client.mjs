@@ -1,0 +1,80 @@
+// Better Auth's own client (createAuthClient from better-auth/client) against a running
+// django_authsession server: node better_auth_client.mjs http://127.0.0.1:8000/api/auth
+// Node has no cookie jar, so a small one stands in for the browser's (and sends Origin,
+// as a browser does). Prints one JSON line per step; exits non-zero on the first surprise.
+import { createAuthClient } from "better-auth/client";
+
+const baseURL = process.argv[2];
+if (!baseURL) {
+  console.error("usage: node better_auth_client.mjs <base URL of the auth endpoints>");
+  process.exit(2);
+}
+const origin = new URL(baseURL).origin;
+
+function browser() {
+  const jar = new Map();
+  async function customFetchImpl(input, init = {}) {
+    const headers = new Headers(init.headers || {});
+    headers.set("Origin", origin);
+    if (jar.size) {
+      headers.set("Cookie", [...jar].map(([name, value]) => `${name}=${value}`).join("; "));
+    }
+    const response = await fetch(input, { ...init, headers });
+    for (const line of response.headers.getSetCookie()) {
+      const [pair, ...attributes] = line.split(";");
+      const index = pair.indexOf("=");
+      const name = pair.slice(0, index).trim();
+      const value = pair.slice(index + 1).trim().replace(/^"|"$/g, "");
+      const expired = attributes.some((a) => /^\s*max-age=0\s*$/i.test(a));
+      if (expired || value === "") jar.delete(name);
+      else jar.set(name, value);
+    }
+    return response;
+  }
+  return { client: createAuthClient({ baseURL, fetchOptions: { customFetchImpl } }), jar };
+}
+
+function check(step, condition, detail) {
+  console.log(JSON.stringify({ step, ok: Boolean(condition), detail }));
+  if (!condition) process.exit(1);
+}
+
+const email = `e2e-${Date.now()}@example.com`;
+const password = "better-auth-client-42";
+const a = browser();
+const b = browser();
+
+const signUp = await a.client.signUp.email({ name: "E2E User", email, password });
+check("signUp.email", signUp.data?.user?.email === email && signUp.data?.token, signUp.error);
+
+const first = await a.client.getSession();
+check(
+  "getSession after sign-up",
+  first.data?.user?.email === email && first.data?.session?.token === signUp.data.token,
+  first.error,
+);
+
+const signIn = await b.client.signIn.email({ email, password });
+check("signIn.email", signIn.data?.user?.email === email && signIn.data?.redirect === false, signIn.error);
+
+const wrong = await b.client.signIn.email({ email, password: "not-the-password" });
+check("signIn.email wrong password", wrong.error?.status === 401 && wrong.error?.code === "INVALID_EMAIL_OR_PASSWORD", wrong.error);
+
+const listed = await a.client.listSessions();
+check("listSessions", Array.isArray(listed.data) && listed.data.length === 2, listed.error);
+
+const fresh = await b.client.getSession({ query: { disableCookieCache: true } });
+check("getSession disableCookieCache", fresh.data?.session?.token === signIn.data.token, fresh.error);
+
+const revoked = await a.client.revokeSession({ token: signIn.data.token });
+check("revokeSession", revoked.data?.status === true, revoked.error);
+
+const afterRevoke = await b.client.getSession();
+check("revoked browser's getSession (warm cookie cache) is null", afterRevoke.data === null && !afterRevoke.error, afterRevoke.error);
+
+const signOut = await a.client.signOut();
+check("signOut", signOut.data?.success === true, signOut.error);
+
+const gone = await a.client.getSession();
+check("getSession after signOut is null", gone.data === null && !gone.error, gone.error);
+check("cookies cleared", ![...a.jar.keys()].some((name) => name.includes("session_token")), [...a.jar.keys()]);
