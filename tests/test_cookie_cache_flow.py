@@ -15,7 +15,7 @@ from django.test import Client
 from django_authsession import cookie_cache, cookies
 from django_authsession.conf import app_settings
 from django_authsession.models import Session
-from tests.factories import DEFAULT_PASSWORD, create_session
+from tests.factories import DEFAULT_PASSWORD
 from tests.helpers import NULL_ANSWER, cleared, set_value
 
 URL = "/api/auth/session"
@@ -331,12 +331,6 @@ def test_revoked_session_from_admin_helpers_ends_warm_cache(user) -> None:
     _, b = two_browsers(user)
     sessions.revoke_sessions(Session.objects.all(), reason="test")
     assert b.get(URL).json() == NULL_ANSWER
-
-
-def test_create_session_factory_is_db_only(user) -> None:
-    """A session made outside a request has no cache cookie until its first request."""
-    _, token = create_session(user)
-    assert Session.objects.count() == 1 and token
 
 
 def test_user_deletion_ends_warm_caches(user) -> None:

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.utils import timezone
 
 from django_authsession import cookies, sessions
 from django_authsession.models import Session
@@ -144,4 +143,3 @@ def test_update_age_setting_is_honoured(settings, signed_in) -> None:
     with time_machine.travel(moment, tick=False):
         client.get(URL)
     assert Session.objects.get(pk=session.pk).expires_at == moment + WEEK
-    assert timezone.is_aware(moment)
