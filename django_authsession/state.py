@@ -73,7 +73,9 @@ class SessionState:
                 self._clear = True
                 return None
             self._write_cache = use_cache
-        self._remember = cookies.is_remembered(jar)
+        # The row says whether the browser asked to be remembered; on a cache hit the
+        # dont_remember cookie mirrors it, and anything lasting (a refresh) reads the row.
+        self._remember = cookies.is_remembered(jar) if resolved.from_cache else resolved.session.remember_me
         if not disable_refresh and self._remember and sessions.refresh_due(resolved.session, now):
             was_cached = resolved.from_cache
             refreshed = sessions.refresh(resolved, now=now)
@@ -83,6 +85,7 @@ class SessionState:
             self._set_token = refreshed.refreshed
             self._write_cache = use_cache and (refreshed.refreshed or was_cached)
             resolved = refreshed
+            self._remember = resolved.session.remember_me
         return resolved
 
     def _from_cache(self, token: str, now_ms: int) -> ResolvedSession | None:
