@@ -1,4 +1,5 @@
-"""Failed sign-ins counted per account, across client addresses (``AUTHSESSION_ACCOUNT_FAILURE_LIMIT``).
+"""Failed sign-ins counted per account, across client addresses
+(``AUTHSESSION_ACCOUNT_FAILURE_LIMIT``).
 
 The per-address limit stops one client guessing fast; this one stops many addresses guessing
 one account's password. The count is keyed by the normalised email, whether or not an account

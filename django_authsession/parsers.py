@@ -1,5 +1,5 @@
-"""DRF's JSON parser, answering a body nested too deeply for Python's ``json`` with the
-contract's 400 instead of a ``RecursionError`` (a 500)."""
+"""DRF's JSON parser, answering a body nested too deeply for Python's ``json``, or in a charset
+Python does not know, with the contract's 400 instead of a 500."""
 
 from __future__ import annotations
 
@@ -17,3 +17,5 @@ class JSONParser(parsers.JSONParser):
             return super().parse(stream, media_type, parser_context)
         except RecursionError as exc:
             raise ParseError("JSON parse error - nested too deeply") from exc
+        except LookupError as exc:  # an unknown charset in Content-Type
+            raise ParseError("JSON parse error - unknown charset") from exc

@@ -16,7 +16,7 @@ from django.core.exceptions import (
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from rest_framework import serializers as drf_serializers
@@ -27,7 +27,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import account_limit, ratelimit, security, sessions
+from . import account_limit, debug, ratelimit, security, sessions
 from .client_ip import UnknownClientAddress
 from .conf import app_settings
 from .exceptions import (
@@ -65,6 +65,10 @@ class AuthView(APIView):
 
     def get_exception_handler(self) -> Any:
         return exception_handler
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        debug.protect(request)  # passwords and tokens stay off error pages, DEBUG or not
+        return super().dispatch(request, *args, **kwargs)
 
     def handle_exception(self, exc: Exception) -> Response:
         """Bodies Django refuses (too large, too many fields) and requests without a client
@@ -287,7 +291,8 @@ class ChangePasswordView(AuthView):
         new_password = data["newPassword"]
         if len(new_password) < app_settings.MIN_PASSWORD_LENGTH:
             raise AuthError(400, "PASSWORD_TOO_SHORT", "Password too short")
-        if len(new_password) > app_settings.MAX_PASSWORD_LENGTH:
+        too_long = max(len(new_password), len(data["currentPassword"]))
+        if too_long > app_settings.MAX_PASSWORD_LENGTH:
             raise AuthError(400, "PASSWORD_TOO_LONG", "Password too long")
         if not user.has_usable_password():
             raise AuthError(400, "CREDENTIAL_ACCOUNT_NOT_FOUND", "Credential account not found")
