@@ -105,7 +105,7 @@ def test_sign_ins_racing_a_password_change_leave_no_session_alive(settings, user
     settings.AUTHSESSION_DEFAULT_RATE_LIMIT = None
     settings.AUTHSESSION_ACCOUNT_FAILURE_LIMIT = None
     survivors: list[str] = []
-    for round_ in range(3):
+    for round_ in range(8):
 
         def work(i: int, round_: int = round_) -> Client | None:
             if i == 0:
