@@ -11,14 +11,19 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
-from django.views.debug import SafeExceptionReporterFilter, get_default_exception_reporter_filter
+from django.utils.module_loading import import_string
+from django.views.debug import SafeExceptionReporterFilter
 
 from .conf import app_settings
 
 
 @lru_cache(maxsize=4)
-def _filter_class(base: Any) -> type[SafeExceptionReporterFilter]:
+def _filter_for(base_path: str) -> SafeExceptionReporterFilter:
+    """One stateless filter per configured base class, built once (this runs per request)."""
+    base: Any = import_string(base_path)
+
     class AuthSessionReporterFilter(base):  # type: ignore[misc]
         def is_active(self, request: HttpRequest | None) -> bool:
             return True
@@ -31,11 +36,12 @@ def _filter_class(base: Any) -> type[SafeExceptionReporterFilter]:
                     safe[name] = self.cleansed_substitute
             return safe
 
-    return AuthSessionReporterFilter
+    instance: SafeExceptionReporterFilter = AuthSessionReporterFilter()
+    return instance
 
 
 def protect(request: HttpRequest) -> None:
     """Report errors of this request without its secrets (unless a filter is already set)."""
     if getattr(request, "exception_reporter_filter", None) is None:
-        base: Any = type(get_default_exception_reporter_filter())
-        request.exception_reporter_filter = _filter_class(base)()
+        path = settings.DEFAULT_EXCEPTION_REPORTER_FILTER
+        request.exception_reporter_filter = _filter_for(path)
