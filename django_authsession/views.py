@@ -3,6 +3,7 @@ cookie work in ``state``. Errors go through ``exceptions.exception_handler``."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 from urllib.parse import urlsplit
@@ -172,6 +173,9 @@ class SignOutView(AuthView):
         return Response({"success": True})
 
 
+CALLBACK_NETLOC = re.compile(r"[\w.\-:\[\]]+")
+
+
 def _well_formed_callback(url: str) -> bool:
     """No character a browser reads differently from ``urlsplit`` (backslashes, controls,
     invisible formatting) and no userinfo, so the host compared is the host a browser visits:
@@ -183,7 +187,10 @@ def _well_formed_callback(url: str) -> bool:
         parts.port  # noqa: B018  (raises ValueError on a malformed port)
     except ValueError:
         return False
-    return "@" not in parts.netloc and parts.scheme in ("", "http", "https")
+    # Letters, digits, dots, hyphens, a port, IPv6 brackets: no "@" (userinfo), no "%" (hosts
+    # are percent-decoded by browsers), no spaces.
+    host_ok = not parts.netloc or CALLBACK_NETLOC.fullmatch(parts.netloc) is not None
+    return host_ok and parts.scheme in ("", "http", "https")
 
 
 def _check_callback(url: str | None, request: HttpRequest) -> None:

@@ -23,6 +23,8 @@ pytestmark = pytest.mark.django_db
         "https://evil.com\n.example.com/",
         "https://evil.com\u200b.example.com/",
         "https://app.example.com:99999/",
+        "https://evil.com%2F.example.com/",  # browsers percent-decode hosts
+        "https://evil.com .example.com/",
     ],
 )
 @pytest.mark.parametrize("endpoint", ["sign-in/email", "sign-up/email"])
