@@ -111,6 +111,7 @@ else:
         "authsession_revocation": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "authsession-revocation",
+            "OPTIONS": {"MAX_ENTRIES": 10_000},  # culling would drop marks (300 by default)
         },
     }
     # Development only: rate-limit counters in a per-process cache are fine on one machine.
