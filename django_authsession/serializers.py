@@ -146,7 +146,9 @@ class LowercaseEmailField(serializers.EmailField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> str:
-        return super().to_internal_value(str(data).strip().lower())
+        if isinstance(data, str):  # anything else is refused as DRF refuses it
+            data = data.strip().lower()
+        return super().to_internal_value(data)
 
 
 class SignInSerializer(serializers.Serializer[Any]):
