@@ -303,7 +303,12 @@ class ChangePasswordView(AuthView):
             raise AuthError(400, "PASSWORD_TOO_LONG", "Password too long")
         if not user.has_usable_password():
             raise AuthError(400, "CREDENTIAL_ACCOUNT_NOT_FOUND", "Credential account not found")
+        # Wrong guesses count against the account, as failed sign-ins do: a stolen cookie is
+        # no faster way to guess the password.
+        account = str(getattr(user, user.get_email_field_name(), "") or user.get_username())
+        account_limit.check(request._request, account)
         if not user.check_password(data["currentPassword"]):
+            account_limit.record_failure(request._request, account)
             raise AuthError(400, "INVALID_PASSWORD", "Invalid password")
         try:
             validate_password(new_password, user)

@@ -79,6 +79,22 @@ def test_wrong_current_password_is_invalid_password(user) -> None:
     assert session_of(mine) is not None
 
 
+def test_wrong_current_passwords_count_against_the_account(settings, user) -> None:
+    settings.AUTHSESSION_ACCOUNT_FAILURE_LIMIT = "2/900s"
+    mine = signed_in_browser(user.email)
+    assert change(mine, current="guess-1").status_code == 400
+    assert change(mine, current="guess-2").status_code == 400
+    assert change(mine).status_code == 429  # even the right one, until the window ends
+    other = Client(HTTP_ORIGIN="http://testserver")
+    response = other.post(
+        "/api/auth/sign-in/email",
+        {"email": user.email, "password": DEFAULT_PASSWORD},
+        content_type="application/json",
+        REMOTE_ADDR="198.51.100.9",
+    )
+    assert response.status_code == 429  # one count for the account, whichever endpoint
+
+
 @pytest.mark.parametrize(
     ("new", "code"), [("short", "PASSWORD_TOO_SHORT"), ("x" * 129, "PASSWORD_TOO_LONG")]
 )
