@@ -17,6 +17,7 @@ from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.db import models
 from django.db.models import QuerySet
+from django.db.models.constants import LOOKUP_SEP
 from django.forms import Field as FormField
 from django.http import HttpRequest
 from django.utils import timezone
@@ -41,6 +42,8 @@ else:  # these classes are generic for the type checker only
     _UserAdminBase = DjangoUserAdmin
 
 USER_AGENT_DISPLAY_LENGTH = 60
+# Never shown, searched or filtered on.
+HIDDEN_SESSION_FIELDS = frozenset({"token", "password_digest"})
 
 # What the admin may show of a session; ``token`` is deliberately absent.
 SESSION_FIELDS = (
@@ -124,6 +127,13 @@ class SessionAdmin(SessionColumns, _SessionAdminBase):
 
     def has_change_permission(self, request: HttpRequest, obj: Session | None = None) -> bool:
         return False
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        """No filtering through the token or the password digest, in any form: a filter such
+        as ``?token__startswith=57cc`` would answer questions about the stored value."""
+        if any(part in HIDDEN_SESSION_FIELDS for part in lookup.split(LOOKUP_SEP)):
+            return False
+        return super().lookup_allowed(lookup, value, request)  # type: ignore[arg-type]
 
     @admin.action(description=_("Revoke selected sessions"), permissions=["delete"])
     def revoke_selected(self, request: HttpRequest, queryset: QuerySet[Session]) -> None:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.utils.module_loading import import_string
 
+from .client_ip import invalid_proxies
 from .conf import app_settings
 
 MIDDLEWARE = "django_authsession.middleware.AuthSessionMiddleware"
@@ -17,6 +18,81 @@ LOCAL_CACHES = (
     "django.core.cache.backends.dummy.DummyCache",
     "django.core.cache.backends.filebased.FileBasedCache",
 )
+LOCAL_MEMORY_CACHE = "django.core.cache.backends.locmem.LocMemCache"
+# Redis policies under which a key with a TTL (every mark has one) can be evicted.
+EVICTING_POLICIES = frozenset(
+    {
+        "allkeys-lru",
+        "allkeys-lfu",
+        "allkeys-random",
+        "volatile-lru",
+        "volatile-lfu",
+        "volatile-random",
+        "volatile-ttl",
+    }
+)
+REDIS_CHECK_TIMEOUT = 1.0  # seconds: `check --deploy` must not hang on an unreachable server
+
+
+def _same_store(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Two aliases of one store: local-memory caches with one LOCATION share their entries."""
+    return (
+        a.get("BACKEND") == b.get("BACKEND") == LOCAL_MEMORY_CACHE
+        and a.get("LOCATION", "") == b.get("LOCATION", "")
+    )
+
+
+def _revocation_cache_errors() -> list[Any]:
+    """The mark store must exist and hold nothing that client traffic creates."""
+    if not app_settings.COOKIE_CACHE:
+        return []  # marks guard cookie caches only
+    alias = app_settings.REVOCATION_CACHE
+    caches_setting = getattr(settings, "CACHES", {})
+    if alias not in caches_setting:
+        return [
+            Error(
+                f"AUTHSESSION_REVOCATION_CACHE names the cache {alias!r}, which is not in CACHES.",
+                hint=(
+                    f"Add CACHES[{alias!r}] (a Redis database of its own in production), or "
+                    "point AUTHSESSION_REVOCATION_CACHE at an alias used for nothing else."
+                ),
+                id="django_authsession.E006",
+            )
+        ]
+    ratelimit_alias = getattr(settings, "RATELIMIT_USE_CACHE", "default")
+    if alias == ratelimit_alias or _same_store(
+        caches_setting[alias], caches_setting.get(ratelimit_alias, {})
+    ):
+        return [
+            Error(
+                f"Revocation marks share the cache {alias!r} with django-ratelimit's counters: "
+                "client requests that create counters can evict a mark, and a revoked session "
+                "is then served again from its cookie cache.",
+                hint="Give AUTHSESSION_REVOCATION_CACHE a cache alias (and store) of its own.",
+                id="django_authsession.E007",
+            )
+        ]
+    return []
+
+
+def _trusted_proxy_errors() -> list[Any]:
+    value = getattr(settings, "AUTHSESSION_TRUSTED_PROXIES", ())
+    if isinstance(value, str) or not isinstance(value, list | tuple | set | frozenset):
+        return [
+            Error(
+                f"AUTHSESSION_TRUSTED_PROXIES must be a list of addresses or networks, "
+                f"not {value!r}.",
+                id="django_authsession.E008",
+            )
+        ]
+    return [
+        Error(
+            f"AUTHSESSION_TRUSTED_PROXIES holds {proxy!r}, which is not an IP address or network.",
+            hint='Write addresses or networks such as "10.0.0.1" or "10.0.0.0/8".',
+            id="django_authsession.E008",
+        )
+        for proxy in invalid_proxies(value)
+    ]
 
 
 @register(Tags.security, Tags.compatibility)
@@ -64,7 +140,74 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                 id="django_authsession.E005",
             )
         )
+    errors.extend(_revocation_cache_errors())
+    errors.extend(_trusted_proxy_errors())
     return errors
+
+
+def _redis_eviction_policy(config: dict[str, Any]) -> tuple[str, int] | None:
+    """``(maxmemory-policy, maxmemory)`` of a Redis cache, read with a short timeout through a
+    client of our own (never the cache's pool); ``None`` when the backend is not Redis."""
+    backend = str(config.get("BACKEND", ""))
+    if "redis" not in backend.lower():
+        return None
+    import redis  # the backend needs it, so it is installed
+
+    location = config.get("LOCATION", "")
+    if isinstance(location, list | tuple):
+        location = location[0]
+    primary = str(location).split(",")[0].strip()  # the first server is the one written to
+    client = redis.Redis.from_url(
+        primary,
+        socket_connect_timeout=REDIS_CHECK_TIMEOUT,
+        socket_timeout=REDIS_CHECK_TIMEOUT,
+    )
+    try:
+        info = client.info("memory")
+    finally:
+        client.close()
+    return str(info.get("maxmemory_policy", "")), int(info.get("maxmemory", 0))
+
+
+def _revocation_cache_deploy_messages() -> list[Any]:
+    if not app_settings.COOKIE_CACHE:
+        return []
+    alias = app_settings.REVOCATION_CACHE
+    config = getattr(settings, "CACHES", {}).get(alias)
+    if config is None:
+        return []  # E006 says so
+    if config.get("BACKEND", "") in LOCAL_CACHES:
+        return [
+            Error(
+                f"Revocation marks live in a per-process cache ({config.get('BACKEND')}): a "
+                "revoked session can stay valid on other workers for up to "
+                f"{app_settings.COOKIE_CACHE_MAX_AGE} s, and local memory culls marks.",
+                hint="Point AUTHSESSION_REVOCATION_CACHE at a shared cache such as Redis.",
+                id="django_authsession.E009",
+            )
+        ]
+    try:
+        policy = _redis_eviction_policy(config)
+    except Exception as exc:  # unreachable, refused INFO, bad URL: say so, do not crash
+        return [
+            Warning(
+                f"Could not read the eviction policy of the revocation cache {alias!r} "
+                f"({type(exc).__name__}: {exc}).",
+                hint='Make sure its Redis runs with maxmemory-policy "noeviction".',
+                id="django_authsession.W005",
+            )
+        ]
+    if policy is not None and policy[0] in EVICTING_POLICIES and policy[1] > 0:
+        return [
+            Warning(
+                f"The revocation cache {alias!r} is a Redis with maxmemory-policy "
+                f"{policy[0]!r}: under memory pressure it evicts marks, and revoked sessions "
+                "are then served again from their cookie cache.",
+                hint='Give the marks a Redis with maxmemory-policy "noeviction".',
+                id="django_authsession.W004",
+            )
+        ]
+    return []
 
 
 @register(Tags.security, deploy=True)
@@ -85,14 +228,5 @@ def check_deploy(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                 id="django_authsession.W002",
             )
         )
-    backend = settings.CACHES.get(app_settings.REVOCATION_CACHE, {}).get("BACKEND", "")
-    if app_settings.COOKIE_CACHE and backend in LOCAL_CACHES:
-        warnings.append(
-            Warning(
-                "Revocation marks live in a per-process cache: a revoked session can stay "
-                f"valid on other workers for up to {app_settings.COOKIE_CACHE_MAX_AGE} s.",
-                hint="Point AUTHSESSION_REVOCATION_CACHE at a shared cache such as Redis.",
-                id="django_authsession.W003",
-            )
-        )
+    warnings.extend(_revocation_cache_deploy_messages())
     return warnings

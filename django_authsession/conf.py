@@ -13,6 +13,8 @@ from typing import Any, Generic, TypeVar
 from django.conf import settings as django_settings
 
 DEFAULT_RATE_LIMIT = "10/60s"
+DEFAULT_REVOCATION_CACHE = "authsession_revocation"
+DEFAULT_ACCOUNT_FAILURE_LIMIT = "10/900s"
 
 
 T = TypeVar("T")
@@ -118,8 +120,19 @@ class AppSettings:
 
     @setting
     def REVOCATION_CACHE(self) -> str:
-        """Alias of the Django cache that holds revocation marks."""
-        return str(self._get("REVOCATION_CACHE", "default"))
+        """Alias of the Django cache that holds revocation marks, and nothing else."""
+        return str(self._get("REVOCATION_CACHE", DEFAULT_REVOCATION_CACHE))
+
+    @setting
+    def TRUST_UNIX_SOCKET_PROXY(self) -> bool:
+        """An empty ``REMOTE_ADDR`` (a unix-socket peer) is a trusted proxy."""
+        return bool(self._get("TRUST_UNIX_SOCKET_PROXY", False))
+
+    @setting
+    def ACCOUNT_FAILURE_LIMIT(self) -> str | None:
+        """Failed sign-ins allowed per email address, across client addresses."""
+        value = self._get("ACCOUNT_FAILURE_LIMIT", DEFAULT_ACCOUNT_FAILURE_LIMIT)
+        return None if value is None else str(value)
 
     @setting
     def MIN_PASSWORD_LENGTH(self) -> int:

@@ -137,6 +137,20 @@ class Session(models.Model):
     user_agent = models.TextField(_("user agent"), blank=True, db_column="user_agent")
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_column="created_at")
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now, db_column="updated_at")
+    # Beyond Better Auth's columns; the database defaults let a Better Auth server sharing the
+    # table insert rows without them (remembered, not bound to a password state).
+    remember_me = models.BooleanField(
+        _("remember me"), default=True, db_default=True, db_column="remember_me"
+    )
+    password_digest = models.CharField(
+        _("password digest"),
+        max_length=64,
+        blank=True,
+        default="",
+        db_default="",
+        db_column="password_digest",
+        help_text=_("Keyed digest of the user's password state when the session started."),
+    )
 
     objects = SessionQuerySet.as_manager()
 

@@ -13,11 +13,15 @@ def end_sessions_on_deactivation_or_password_change(
 ) -> None:
     if created:
         return
-    # AbstractBaseUser keeps the new raw password in ``_password`` until after post_save.
-    password_changed = getattr(instance, "_password", None) is not None
-    if password_changed or not getattr(instance, "is_active", True):
-        reason = "password-change" if password_changed else "deactivated"
-        sessions.revoke_user_sessions(instance.pk, reason=reason)
+    if not getattr(instance, "is_active", True):
+        sessions.revoke_user_sessions(instance.pk, reason="deactivated")
+        return
+    update_fields = kwargs.get("update_fields")
+    if update_fields is None or "password" in update_fields:
+        # AbstractBaseUser keeps the new raw password in ``_password`` until after post_save;
+        # an assigned hash is caught by the sessions' password digests.
+        password_set = getattr(instance, "_password", None) is not None
+        sessions.revoke_sessions_of_other_passwords(instance, password_set=password_set)
 
 
 def end_sessions_on_delete(sender: Any, instance: Any, **kwargs: Any) -> None:

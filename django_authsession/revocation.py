@@ -2,17 +2,24 @@
 browser still holds a valid 5-minute ``session_data`` cookie (closing Better Auth's known hole).
 
 Marks are keyed by a digest of the stored token, never by the token, and live a little longer than
-the cookie cache, after which the cookie they guard has expired anyway.
+the cookie cache, after which the cookie they guard has expired anyway. They live in a cache alias
+of their own (``AUTHSESSION_REVOCATION_CACHE``): a cache shared with rate-limit counters or page
+fragments can evict a mark under client traffic, and a revoked session would be served again.
+
+When the mark store fails, reads fail closed (the cookie cache is not trusted and the database
+answers) and writes are logged: the row is gone either way, which is what the database path reads.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Iterable
 
 from django.core.cache import BaseCache, caches
 
+from . import security
 from .conf import app_settings
 from .cookie_cache import DONT_REMEMBER_CACHE_AGE
 
@@ -36,23 +43,51 @@ def _session_key(stored_token: str) -> str:
     return SESSION_KEY.format(hashlib.sha256(stored_token.encode()).hexdigest())
 
 
+def _store_failed(operation: str, exc: Exception) -> None:
+    # Any backend's error class (redis-py, django-redis, pymemcache, a missing alias): the
+    # operation names what was lost, the class says why; neither carries a token.
+    security.log_event(
+        security.MARK_STORE_FAILURE,
+        None,
+        level=logging.ERROR,
+        operation=operation,
+        cache=app_settings.REVOCATION_CACHE,
+        error=type(exc).__name__,
+    )
+
+
 def mark_sessions(stored_tokens: Iterable[str]) -> None:
     """Mark sessions (by their stored token) as revoked."""
     keys = {_session_key(t): 1 for t in stored_tokens}
-    if keys:
+    if not keys or not app_settings.COOKIE_CACHE:  # marks guard cookie caches, nothing else
+        return
+    try:
         _cache().set_many(keys, timeout=_timeout())
+    except Exception as exc:  # the rows are deleted already: log, do not fail the request
+        _store_failed("mark_sessions", exc)
 
 
 def mark_user(user_id: object) -> None:
     """Reject every cookie cache of this user written before now."""
-    _cache().set(USER_KEY.format(user_id), int(time.time() * 1000), timeout=_timeout())
+    if not app_settings.COOKIE_CACHE:
+        return
+    try:
+        _cache().set(USER_KEY.format(user_id), int(time.time() * 1000), timeout=_timeout())
+    except Exception as exc:
+        _store_failed("mark_user", exc)
 
 
 def is_revoked(stored_token: str, user_id: object, cached_at_ms: int) -> bool:
-    """One ``get_many``: is this cached session revoked, alone or with all of its user's?"""
+    """One ``get_many``: is this cached session revoked, alone or with all of its user's?
+
+    ``True`` also when the mark store cannot answer: the caller then asks the database."""
     session_key = _session_key(stored_token)
     user_key = USER_KEY.format(user_id)
-    marks = _cache().get_many([session_key, user_key])
+    try:
+        marks = _cache().get_many([session_key, user_key])
+    except Exception as exc:
+        _store_failed("is_revoked", exc)
+        return True
     if session_key in marks:
         return True
     revoked_before = marks.get(user_key)

@@ -17,6 +17,7 @@ __all__ = [
     "ORIGIN_REFUSED",
     "RATE_LIMITED",
     "REVOKED_REPLAY",
+    "UNKNOWN_CLIENT_ADDRESS",
     "log_event",
     "logger",
 ]
@@ -29,6 +30,7 @@ REVOKED_REPLAY = "revoked_replay"
 RATE_LIMITED = "rate_limited"
 ORIGIN_REFUSED = "origin_refused"
 MARK_STORE_FAILURE = "mark_store_failure"
+UNKNOWN_CLIENT_ADDRESS = "unknown_client_address"
 
 
 def log_event(

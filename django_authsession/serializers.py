@@ -137,8 +137,22 @@ def session_from_better_auth(data: Any, token: str) -> Session:
     )
 
 
+class LowercaseEmailField(serializers.EmailField):
+    """An email address lower-cased (as Better Auth does) before it is validated, so the length
+    limit applies to what is stored: some characters grow when lower-cased."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 254)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        if isinstance(data, str):  # anything else is refused as DRF refuses it
+            data = data.strip().lower()
+        return super().to_internal_value(data)
+
+
 class SignInSerializer(serializers.Serializer[Any]):
-    email = serializers.EmailField(max_length=254)
+    email = LowercaseEmailField()
     password = serializers.CharField(max_length=1024, trim_whitespace=False)
     rememberMe = serializers.BooleanField(required=False, default=True)
     callbackURL = serializers.CharField(required=False, allow_blank=True, max_length=2048)
@@ -146,7 +160,7 @@ class SignInSerializer(serializers.Serializer[Any]):
 
 class SignUpSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=255, allow_blank=True)
-    email = serializers.EmailField(max_length=254)
+    email = LowercaseEmailField()
     password = serializers.CharField(max_length=1024, trim_whitespace=False)
     image = serializers.URLField(required=False, allow_blank=True, max_length=2048)
     rememberMe = serializers.BooleanField(required=False, default=True)
@@ -169,3 +183,11 @@ class RevokeSessionSerializer(serializers.Serializer[Any]):
         if not attrs.get("token") and not attrs.get("id"):
             raise serializers.ValidationError({"token": "Give the session's token or id."})
         return attrs
+
+
+class ChangePasswordSerializer(serializers.Serializer[Any]):
+    """Better Auth's ``changePassword`` body; lengths are checked by the view, with its codes."""
+
+    currentPassword = serializers.CharField(max_length=1024, trim_whitespace=False)
+    newPassword = serializers.CharField(max_length=1024, trim_whitespace=False)
+    revokeOtherSessions = serializers.BooleanField(required=False, default=False)

@@ -16,14 +16,20 @@ from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
-from . import revocation, signals
+from . import password_binding, revocation, signals
 from .client_ip import get_client_ip
 from .conf import app_settings
 from .models import Session
 from .tokens import generate_token, storage_key
 
 USER_AGENT_MAX_LENGTH = 1024
+
+
+class StalePassword(Exception):
+    """The user's password changed between checking it and creating the session (a sign-in
+    racing a password change): the session was not kept."""
 
 
 @dataclass
@@ -55,11 +61,16 @@ def _expires_in(created_at: datetime, now: datetime, seconds: int) -> datetime:
     return expires
 
 
+@sensitive_variables("token")
 def create_session(
     user: Any, request: HttpRequest | None = None, *, remember: bool = True
 ) -> tuple[Session, str]:
     """Create a session for ``user``; returns the row and the raw token (shown once, to the
-    browser). Sessions without "remember me" last one update-age and are never extended."""
+    browser). Sessions without "remember me" last one update-age and are never extended.
+
+    The row is bound to the password ``user`` holds (``password_binding``); if the user row
+    no longer holds it once the session exists, the session is removed and
+    :class:`StalePassword` raised, so a sign-in racing a password change keeps nothing."""
     now = timezone.now()
     token = generate_token()
     lifetime = app_settings.EXPIRES_IN if remember else app_settings.UPDATE_AGE
@@ -73,9 +84,22 @@ def create_session(
         ],
         created_at=now,
         updated_at=now,
+        remember_me=remember,
+        password_digest=password_binding.digest(user),
     )
+    if _password_changed_since_read(user):
+        _revoke([(session.pk, session.token, session.user_id)], "password-changed")
+        raise StalePassword
     signals.session_created.send(sender=Session, session=session, request=request)
     return session, token
+
+
+def _password_changed_since_read(user: Any) -> bool:
+    """One query: does the user row still hold the password hash ``user`` was read with?"""
+    if not hasattr(user, "password"):
+        return False
+    manager = type(user)._default_manager
+    return not manager.filter(pk=user.pk, password=user.password).exists()
 
 
 def _past_absolute_age(session: Session, now: datetime) -> bool:
@@ -83,6 +107,7 @@ def _past_absolute_age(session: Session, now: datetime) -> bool:
     return absolute is not None and now >= session.created_at + timedelta(seconds=absolute)
 
 
+@sensitive_variables("token")
 def resolve_from_db(token: str, *, now: datetime | None = None) -> ResolvedSession | None:
     """One query (the session with its user joined). An expired row presented is deleted."""
     now = now or timezone.now()
@@ -94,6 +119,9 @@ def resolve_from_db(token: str, *, now: datetime | None = None) -> ResolvedSessi
         Session.objects.filter(pk=session.pk, expires_at=session.expires_at).delete()
         return None
     if not session.user.is_active:
+        return None
+    if not password_binding.matches(session.password_digest, session.user):
+        _revoke([(session.pk, session.token, session.user_id)], "password-changed")
         return None
     return ResolvedSession(token=token, session=session)
 
@@ -112,6 +140,7 @@ def refresh_due(session: Session, now: datetime | None = None) -> bool:
     return now >= session.expires_at - window
 
 
+@sensitive_variables("resolved", "fresh")
 def refresh(resolved: ResolvedSession, *, now: datetime | None = None) -> ResolvedSession | None:
     """Slide the expiry forward with a conditional update, so a concurrent refresh writes once
     and a session revoked in the meantime is never brought back. ``None``: the session is gone."""
@@ -122,6 +151,8 @@ def refresh(resolved: ResolvedSession, *, now: datetime | None = None) -> Resolv
             return fresh
         resolved = fresh
     session = resolved.session
+    if not session.remember_me:  # the row decides, whatever cookies the browser sends
+        return resolved
     new_expiry = _expires_in(session.created_at, now, app_settings.EXPIRES_IN)
     if new_expiry == session.expires_at:  # pinned by AUTHSESSION_ABSOLUTE_MAX_AGE
         return resolved
@@ -152,6 +183,7 @@ def _revoke(rows: Iterable[tuple[Any, str, Any]], reason: str) -> int:
     return count
 
 
+@sensitive_variables("token")
 def revoke_token(token: str, *, reason: str = "sign-out") -> int:
     """End the session a raw token belongs to. One query (the delete)."""
     stored = storage_key(token)
@@ -179,10 +211,26 @@ def revoke_user_sessions(
     return _revoke(queryset.values_list("pk", "token", "user_id"), reason)
 
 
+def revoke_sessions_of_other_passwords(user: Any, *, password_set: bool = False) -> int:
+    """End the user's sessions bound to another password state than the user's current one;
+    with ``password_set`` (``set_password`` was called) also the unbound ones. One query to
+    read the user's sessions, plus the revocation when some are stale."""
+    rows = Session.objects.for_user(user.pk).values_list(
+        "pk", "token", "user_id", "password_digest"
+    )
+    stale = [
+        (pk, token, user_id)
+        for pk, token, user_id, stored in rows
+        if (password_set and not stored) or not password_binding.matches(stored, user)
+    ]
+    return _revoke(stale, "password-change")
+
+
 def list_user_sessions(user_id: Any, *, now: datetime | None = None) -> list[Session]:
     return list(Session.objects.for_user(user_id).active(now or timezone.now()))
 
 
+@sensitive_variables("token")
 def get_user_session(user_id: Any, *, token: str | None = None, pk: Any = None) -> Session | None:
     """One of the user's sessions by raw token or by id; never another user's."""
     queryset = Session.objects.for_user(user_id)

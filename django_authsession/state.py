@@ -9,8 +9,9 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
-from . import cookies, sessions
+from . import cookies, debug, sessions
 from .conf import app_settings
 from .serializers import (
     better_auth_session,
@@ -26,6 +27,7 @@ STATE_ATTRIBUTE = "_authsession_state"
 
 class SessionState:
     def __init__(self, request: HttpRequest) -> None:
+        debug.protect(request)  # error reports of a request with a session show no token
         self.request = request
         self.presented = cookies.token_cookie_name() in request.COOKIES
         self._resolved: ResolvedSession | None = _UNRESOLVED
@@ -38,10 +40,12 @@ class SessionState:
     def resolved(self) -> bool:
         return self._resolved is not _UNRESOLVED
 
+    @sensitive_variables()  # DEBUG error pages show no token, here or in what this calls
     def token(self) -> str | None:
         """The raw token of a well-signed cookie, without touching the database."""
         return cookies.read_token(self.request.COOKIES) if self.presented else None
 
+    @sensitive_variables()
     def get(
         self, *, disable_cookie_cache: bool = False, disable_refresh: bool = False
     ) -> ResolvedSession | None:
@@ -73,7 +77,10 @@ class SessionState:
                 self._clear = True
                 return None
             self._write_cache = use_cache
-        self._remember = cookies.is_remembered(jar)
+        # The row says whether the browser asked to be remembered; on a cache hit the
+        # dont_remember cookie mirrors it, and anything lasting (a refresh) reads the row.
+        row = resolved.session
+        self._remember = cookies.is_remembered(jar) if resolved.from_cache else row.remember_me
         if not disable_refresh and self._remember and sessions.refresh_due(resolved.session, now):
             was_cached = resolved.from_cache
             refreshed = sessions.refresh(resolved, now=now)
@@ -83,6 +90,7 @@ class SessionState:
             self._set_token = refreshed.refreshed
             self._write_cache = use_cache and (refreshed.refreshed or was_cached)
             resolved = refreshed
+            self._remember = resolved.session.remember_me
         return resolved
 
     def _from_cache(self, token: str, now_ms: int) -> ResolvedSession | None:
@@ -126,6 +134,7 @@ class SessionState:
             resolved.serialized_user = better_auth_user(user_data(resolved.session.user))
         return resolved.serialized_user
 
+    @sensitive_variables()
     def apply(self, response: HttpResponseBase) -> None:
         """Write what this request changed to the response's cookies."""
         if self.presented and not self.resolved:

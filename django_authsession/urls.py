@@ -18,4 +18,5 @@ urlpatterns = [
         name="revoke-other-sessions",
     ),
     path("revoke-sessions", views.RevokeSessionsView.as_view(), name="revoke-sessions"),
+    path("change-password", views.ChangePasswordView.as_view(), name="change-password"),
 ]

@@ -3,22 +3,33 @@ cookie work in ``state``. Errors go through ``exceptions.exception_handler``."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib.auth import authenticate, get_user_model, user_logged_in, user_logged_out
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import (
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from rest_framework import serializers as drf_serializers
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import ratelimit, sessions
+from . import account_limit, debug, ratelimit, security, sessions
+from .client_ip import UnknownClientAddress
 from .conf import app_settings
 from .exceptions import (
     AuthError,
@@ -29,7 +40,9 @@ from .exceptions import (
     user_exists,
 )
 from .origin import is_trusted_url
+from .parsers import JSONParser
 from .serializers import (
+    ChangePasswordSerializer,
     RevokeSessionSerializer,
     SignInSerializer,
     SignUpSerializer,
@@ -53,6 +66,26 @@ class AuthView(APIView):
 
     def get_exception_handler(self) -> Any:
         return exception_handler
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        debug.protect(request)  # passwords and tokens stay off error pages, DEBUG or not
+        return super().dispatch(request, *args, **kwargs)
+
+    def handle_exception(self, exc: Exception) -> Response:
+        """Bodies Django refuses (too large, too many fields) and requests without a client
+        address answer the contract's JSON error, not Django's HTML page or a 500."""
+        if isinstance(exc, RequestDataTooBig):
+            exc = AuthError(413, "PAYLOAD_TOO_LARGE", "Request body too large")
+        elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+            exc = AuthError(400, "BAD_REQUEST", "Too many fields in the request body")
+        elif isinstance(exc, UnknownClientAddress):
+            security.log_event(security.UNKNOWN_CLIENT_ADDRESS, self.request._request)
+            exc = AuthError(
+                403,
+                "UNKNOWN_CLIENT_ADDRESS",
+                "The client address is unknown: the server's proxy settings need attention.",
+            )
+        return super().handle_exception(exc)
 
     def perform_authentication(self, request: Request) -> None:
         """The session is resolved lazily by ``state``, only where a view needs it."""
@@ -140,51 +173,84 @@ class SignOutView(AuthView):
         return Response({"success": True})
 
 
+CALLBACK_NETLOC = re.compile(r"[\w.\-:\[\]]+")
+
+
+def _well_formed_callback(url: str) -> bool:
+    """No character a browser reads differently from ``urlsplit`` (backslashes, controls,
+    invisible formatting) and no userinfo, so the host compared is the host a browser visits:
+    ``https://evil.com\\.example.com/`` is ``evil.com`` to browsers and Node's URL parser."""
+    if "\\" in url or any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises ValueError on a malformed port)
+    except ValueError:
+        return False
+    # Letters, digits, dots, hyphens, a port, IPv6 brackets: no "@" (userinfo), no "%" (hosts
+    # are percent-decoded by browsers), no spaces.
+    host_ok = not parts.netloc or CALLBACK_NETLOC.fullmatch(parts.netloc) is not None
+    return host_ok and parts.scheme in ("", "http", "https")
+
+
 def _check_callback(url: str | None, request: HttpRequest) -> None:
     """Only same-site or ``CSRF_TRUSTED_ORIGINS`` callback URLs (no open redirect)."""
-    if url and not is_trusted_url(url, request):
+    if url and not (_well_formed_callback(url) and is_trusted_url(url, request)):
         raise AuthError(403, "INVALID_CALLBACKURL", "Invalid callbackURL")
 
 
+@sensitive_variables("previous", "token")
 def _signed_in(
     view: AuthView, request: Request, user: Any, *, remember: bool
 ) -> tuple[str, dict[str, Any]]:
     previous = view.state.token()
     if previous is not None:  # signing in again replaces this browser's session
         sessions.revoke_token(previous, reason="replaced")
-    session, token = sessions.create_session(user, request._request, remember=remember)
+    try:
+        session, token = sessions.create_session(user, request._request, remember=remember)
+    except sessions.StalePassword as exc:  # the password changed while signing in
+        raise invalid_credentials() from exc
     resolved = view.state.start(session, token, remember=remember)
     user_logged_in.send(sender=type(user), request=request._request, user=user)
     return token, view.state.user_payload(resolved)
 
 
+PASSWORD_FIELDS = ("password", "currentPassword", "newPassword")
+
+
+@method_decorator(sensitive_post_parameters(*PASSWORD_FIELDS), name="dispatch")
 class SignInEmailView(AuthView):
     """``POST /sign-in/email`` (``signIn.email``)."""
 
     endpoint = "/sign-in/email"
 
+    @method_decorator(sensitive_variables())
     def post(self, request: Request) -> HttpResponse:
         form = SignInSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
         callback = data.get("callbackURL") or None
         _check_callback(callback, request._request)
+        account_limit.check(request._request, data["email"])
         user = authenticate(request._request, username=data["email"], password=data["password"])
         if user is None or not user.is_active:
+            account_limit.record_failure(request._request, data["email"])
             raise invalid_credentials()
         token, user_json = _signed_in(self, request, user, remember=data["rememberMe"])
         body: dict[str, Any] = {"redirect": bool(callback), "token": token}
         if callback:
             body["url"] = callback
         body["user"] = user_json
-        return Response(body)
+        return _no_store(Response(body))
 
 
+@method_decorator(sensitive_post_parameters(*PASSWORD_FIELDS), name="dispatch")
 class SignUpEmailView(AuthView):
     """``POST /sign-up/email`` (``signUp.email``): create the user and sign in."""
 
     endpoint = "/sign-up/email"
 
+    @method_decorator(sensitive_variables())
     def post(self, request: Request) -> HttpResponse:
         if app_settings.DISABLE_SIGN_UP:
             raise AuthError(
@@ -210,7 +276,53 @@ class SignUpEmailView(AuthView):
         except IntegrityError as exc:  # a concurrent sign-up with the same email won
             raise user_exists() from exc
         token, user_json = _signed_in(self, request, user, remember=data["rememberMe"])
-        return Response({"token": token, "user": user_json})
+        return _no_store(Response({"token": token, "user": user_json}))
+
+
+@method_decorator(sensitive_post_parameters(*PASSWORD_FIELDS), name="dispatch")
+class ChangePasswordView(AuthView):
+    """``POST /change-password`` (``changePassword``): every session of the user ends (they are
+    bound to the old password); this browser continues in a new session with new cookies."""
+
+    endpoint = "/change-password"
+
+    @method_decorator(sensitive_variables())
+    def post(self, request: Request) -> HttpResponse:
+        current = self.state.get(disable_cookie_cache=True)  # the database's answer only
+        if current is None:
+            raise unauthorized()
+        form = ChangePasswordSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        user = current.session.user
+        new_password = data["newPassword"]
+        if len(new_password) < app_settings.MIN_PASSWORD_LENGTH:
+            raise AuthError(400, "PASSWORD_TOO_SHORT", "Password too short")
+        too_long = max(len(new_password), len(data["currentPassword"]))
+        if too_long > app_settings.MAX_PASSWORD_LENGTH:
+            raise AuthError(400, "PASSWORD_TOO_LONG", "Password too long")
+        if not user.has_usable_password():
+            raise AuthError(400, "CREDENTIAL_ACCOUNT_NOT_FOUND", "Credential account not found")
+        # Wrong guesses count against the account, as failed sign-ins do: a stolen cookie is
+        # no faster way to guess the password.
+        account = str(getattr(user, user.get_email_field_name(), "") or user.get_username())
+        account_limit.check(request._request, account)
+        if not user.check_password(data["currentPassword"]):
+            account_limit.record_failure(request._request, account)
+            raise AuthError(400, "INVALID_PASSWORD", "Invalid password")
+        try:
+            validate_password(new_password, user)
+        except DjangoValidationError as exc:
+            raise drf_serializers.ValidationError({"newPassword": exc.messages}) from exc
+        remember = current.session.remember_me
+        with transaction.atomic():
+            user.set_password(new_password)
+            user.save(update_fields=["password"])
+            # Also without the post_save receiver: every session of the old password ends.
+            sessions.revoke_user_sessions(user.pk, reason="password-change")
+        session, token = sessions.create_session(user, request._request, remember=remember)
+        resolved = self.state.start(session, token, remember=remember)
+        return _no_store(Response({"token": token, "user": self.state.user_payload(resolved)}))
 
 
 class ListSessionsView(AuthView):

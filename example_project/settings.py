@@ -97,10 +97,23 @@ if REDIS_URL:
             "BACKEND": "django_authsession.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "example",
-        }
+        },
+        # Revocation marks in an alias of their own, never shared with rate-limit counters.
+        "authsession_revocation": {
+            "BACKEND": "django_authsession.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "example-revocation",
+        },
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "authsession_revocation": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "authsession-revocation",
+            "OPTIONS": {"MAX_ENTRIES": 10_000},  # culling would drop marks (300 by default)
+        },
+    }
     # Development only: rate-limit counters in a per-process cache are fine on one machine.
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 

@@ -73,8 +73,21 @@ if REDIS_URL:
             ),
         }
     }
+    # Revocation marks in a cache of their own (another Redis database would do as well):
+    # nothing else writes there, so client traffic cannot evict a mark.
+    CACHES["authsession_revocation"] = {
+        **CACHES["default"],
+        "KEY_PREFIX": f"{CACHES['default']['KEY_PREFIX']}-revocation",
+    }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # Its own LOCATION: local-memory caches with the same LOCATION share one store.
+        "authsession_revocation": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "authsession-revocation",
+        },
+    }
 
 # Tests count requests against the default cache; local memory is per process on purpose.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]

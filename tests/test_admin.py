@@ -398,3 +398,16 @@ def test_deleting_a_user_in_the_admin_revokes_their_sessions(admin_client) -> No
     assert response.status_code == 302
     assert not Session.objects.filter(pk=session.pk).exists()
     assert revocation.is_revoked(session.token, user.pk, cached_at_ms=0)
+
+
+@pytest.mark.parametrize(
+    "lookup",
+    ["token__startswith", "token", "token__in", "token__regex", "password_digest__startswith"],
+)
+def test_no_changelist_filter_through_the_token(admin_client, lookup: str) -> None:
+    """``?token__startswith=57cc`` would be a prefix oracle on the stored token."""
+    session, _ = create_session(_user())
+    url = reverse(SESSION_CHANGELIST)
+    response = admin_client.get(url, {lookup: session.token[:6]})
+    assert response.status_code == 400
+    assert admin_client.get(url, {"ip_address": session.ip_address}).status_code == 200

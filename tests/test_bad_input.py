@@ -25,6 +25,7 @@ POSTS = [
     "/api/auth/revoke-session",
     "/api/auth/revoke-other-sessions",
     "/api/auth/revoke-sessions",
+    "/api/auth/change-password",
 ]
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
@@ -33,7 +34,19 @@ json_values = st.recursive(
 )
 field_values = st.dictionaries(
     st.sampled_from(
-        ["email", "password", "name", "image", "rememberMe", "callbackURL", "token", "id"]
+        [
+            "email",
+            "password",
+            "name",
+            "image",
+            "rememberMe",
+            "callbackURL",
+            "token",
+            "id",
+            "currentPassword",
+            "newPassword",
+            "revokeOtherSessions",
+        ]
     ),
     json_values,
 )

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+
+import pytest
 from django.core.checks import run_checks
 from django.test import override_settings
 
@@ -58,17 +66,130 @@ def test_w002_short_secret(settings) -> None:
     assert "django_authsession.W002" in ids(deploy=True)
 
 
-def test_w003_per_process_revocation_cache() -> None:
-    local = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    shared = {
-        "default": local["default"],
-        "marks": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6379/0",
-        },
+LOCAL = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+
+
+def redis_at(port: int, db: int = 0) -> dict[str, str]:
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": f"redis://127.0.0.1:{port}/{db}",
     }
-    # Only the settings are read: no cache is connected, so redis-py need not be installed.
-    with override_settings(CACHES=local):
-        assert "django_authsession.W003" in ids(deploy=True)
-    with override_settings(CACHES=shared, AUTHSESSION_REVOCATION_CACHE="marks"):
-        assert "django_authsession.W003" not in ids(deploy=True)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_e006_revocation_cache_missing() -> None:
+    with override_settings(CACHES={"default": LOCAL}):
+        assert "django_authsession.E006" in ids()
+    with override_settings(CACHES={"default": LOCAL}, AUTHSESSION_COOKIE_CACHE=False):
+        assert "django_authsession.E006" not in ids()  # no cookie cache, no marks
+
+
+def test_e007_revocation_cache_shared_with_rate_limit_counters() -> None:
+    # The same alias as django-ratelimit's counters...
+    with override_settings(CACHES={"default": LOCAL}, AUTHSESSION_REVOCATION_CACHE="default"):
+        assert "django_authsession.E007" in ids()
+    # ...or another alias of the same local-memory store (same LOCATION).
+    with override_settings(CACHES={"default": LOCAL, "authsession_revocation": LOCAL}):
+        assert "django_authsession.E007" in ids()
+    own = {**LOCAL, "LOCATION": "marks"}
+    with override_settings(CACHES={"default": LOCAL, "authsession_revocation": own}):
+        assert "django_authsession.E007" not in ids()
+
+
+def test_e008_malformed_trusted_proxy(settings) -> None:
+    settings.AUTHSESSION_TRUSTED_PROXIES = ["10.0.0.0/8", "10.0.0.300", "proxy.internal"]
+    errors = [m for m in run_checks() if m.id == "django_authsession.E008"]
+    assert len(errors) == 2
+    assert "'10.0.0.300'" in errors[0].msg
+    assert "'proxy.internal'" in errors[1].msg
+    settings.AUTHSESSION_TRUSTED_PROXIES = "10.0.0.1"  # a string, not a list
+    assert "django_authsession.E008" in ids()
+    settings.AUTHSESSION_TRUSTED_PROXIES = ["10.0.0.1", "2001:db8::/32"]
+    assert "django_authsession.E008" not in ids()
+
+
+def test_e009_per_process_revocation_cache_in_deploy() -> None:
+    own = {**LOCAL, "LOCATION": "marks"}
+    with override_settings(CACHES={"default": LOCAL, "authsession_revocation": own}):
+        assert "django_authsession.E009" in ids(deploy=True)
+        assert "django_authsession.E009" not in ids()  # development is fine
+
+
+@pytest.fixture
+def evicting_redis() -> Iterator[int]:
+    """A Redis server of the test's own, with a memory limit and an evicting policy."""
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("needs redis-server")
+    pytest.importorskip("redis")
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            server,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--maxmemory",
+            "10mb",
+            "--maxmemory-policy",
+            "volatile-lru",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(50):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_w004_evicting_redis_policy(evicting_redis) -> None:
+    caches_setting = {"default": LOCAL, "authsession_revocation": redis_at(evicting_redis)}
+    with override_settings(CACHES=caches_setting):
+        messages = [m for m in run_checks(include_deployment_checks=True) if m.id]
+    warning = next(m for m in messages if m.id == "django_authsession.W004")
+    assert "volatile-lru" in warning.msg
+    assert not any(m.id == "django_authsession.E009" for m in messages)
+
+
+def test_w004_not_for_a_redis_that_never_evicts() -> None:
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("needs a Redis server: run with REDIS_URL (CI does)")
+    with override_settings(
+        CACHES={
+            "default": LOCAL,
+            "authsession_revocation": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": os.environ["REDIS_URL"],
+            },
+        }
+    ):
+        found = ids(deploy=True)
+    assert "django_authsession.W004" not in found
+    assert "django_authsession.W005" not in found
+
+
+def test_w005_unreachable_redis_is_a_warning_not_a_hang() -> None:
+    pytest.importorskip("redis")
+    caches_setting = {"default": LOCAL, "authsession_revocation": redis_at(free_port())}
+    started = time.monotonic()
+    with override_settings(CACHES=caches_setting):
+        found = ids(deploy=True)
+    assert "django_authsession.W005" in found
+    assert time.monotonic() - started < 5

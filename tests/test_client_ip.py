@@ -50,3 +50,46 @@ def test_ipv6_rate_limit_key_is_the_slash_64() -> None:
     assert rate_limit_ip("2001:db8:1:2:ffff::1") == "2001:db8:1:2::/64"
     assert rate_limit_ip("203.0.113.1") == "203.0.113.1"
     assert rate_limit_ip("::ffff:203.0.113.1") == "203.0.113.1"
+
+
+def test_unix_socket_peer_is_not_trusted_by_default(request_from) -> None:
+    assert get_client_ip(request_from("", "203.0.113.8")) == ""
+
+
+def test_unix_socket_peer_trusted_as_a_proxy_with_the_setting(settings, request_from) -> None:
+    settings.AUTHSESSION_TRUST_UNIX_SOCKET_PROXY = True
+    assert get_client_ip(request_from("", "6.6.6.6, 203.0.113.8")) == "203.0.113.8"
+    settings.AUTHSESSION_TRUSTED_PROXIES = ["10.0.0.0/8"]  # socket -> 10.0.0.5 -> client
+    assert get_client_ip(request_from("", "203.0.113.9, 10.0.0.5")) == "203.0.113.9"
+    assert get_client_ip(request_from("", "")) == ""  # a proxy that forwarded nothing
+    assert get_client_ip(request_from("nonsense", "203.0.113.8")) == ""  # not a socket
+
+
+def test_malformed_trusted_proxy_entries_trust_nothing(settings, request_from) -> None:
+    settings.AUTHSESSION_TRUSTED_PROXIES = ["10.0.0.0/8", "not-a-network"]  # E008 at start-up
+    assert get_client_ip(request_from("10.0.0.1", "203.0.113.7")) == "203.0.113.7"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("remote", ["", "nonsense"])
+def test_without_a_client_address_rate_limited_endpoints_refuse(client, remote: str) -> None:
+    """Not one bucket shared by everyone behind the socket: a clear refusal instead."""
+    response = client.post(
+        "/api/auth/sign-in/email",
+        {"email": "a@example.com", "password": "whatever-it-is"},
+        content_type="application/json",
+        REMOTE_ADDR=remote,
+    )
+    assert response.status_code == 403
+    assert response.json()["code"] == "UNKNOWN_CLIENT_ADDRESS"
+
+
+@pytest.mark.django_db
+def test_unix_socket_clients_get_buckets_of_their_own(settings, client) -> None:
+    settings.AUTHSESSION_TRUST_UNIX_SOCKET_PROXY = True
+    settings.AUTHSESSION_RATE_LIMITS = {"/sign-out": "2/60s"}
+    for _ in range(3):
+        last = client.post("/api/auth/sign-out", REMOTE_ADDR="", HTTP_X_FORWARDED_FOR="203.0.113.1")
+    assert last.status_code == 429
+    other = client.post("/api/auth/sign-out", REMOTE_ADDR="", HTTP_X_FORWARDED_FOR="203.0.113.2")
+    assert other.status_code == 200

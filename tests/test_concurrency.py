@@ -17,7 +17,7 @@ from django.test import Client
 from django_authsession import cookies, signals
 from django_authsession.models import Session
 from django_authsession.tokens import sign_cookie_value
-from tests.factories import create_session
+from tests.factories import DEFAULT_PASSWORD, create_session
 
 pytestmark = [
     pytest.mark.skipif(
@@ -97,3 +97,38 @@ def test_simultaneous_sign_ups_with_one_email_create_one_user(settings, db) -> N
     statuses = sorted(run_at_once(sign_up))
     assert statuses == [200] + [422] * (THREADS - 1)
     assert get_user_model().objects.filter(email="race@example.com").count() == 1
+
+
+def test_sign_ins_racing_a_password_change_leave_no_session_alive(settings, user) -> None:
+    """Sign-ins with the old password race a password change: whichever way each interleaves,
+    no session (row or cookie cache) survives the change."""
+    settings.AUTHSESSION_DEFAULT_RATE_LIMIT = None
+    settings.AUTHSESSION_ACCOUNT_FAILURE_LIMIT = None
+    survivors: list[str] = []
+    for round_ in range(8):
+
+        def work(i: int, round_: int = round_) -> Client | None:
+            if i == 0:
+                changed = get_user_model().objects.get(pk=user.pk)
+                changed.set_password(f"changed-in-round-{round_}")
+                changed.save()
+                return None
+            client = Client(HTTP_ORIGIN="http://testserver")
+            response = client.post(
+                "/api/auth/sign-in/email",
+                {"email": user.email, "password": DEFAULT_PASSWORD},
+                content_type="application/json",
+            )
+            return client if response.status_code == 200 else None
+
+        browsers = [c for c in run_at_once(work) if c is not None]
+        for client in browsers:
+            if client.get("/api/auth/get-session").json() is not None:
+                survivors.append(f"round {round_}: cookie cache")
+            if client.get("/api/auth/get-session?disableCookieCache=true").json() is not None:
+                survivors.append(f"round {round_}: row")
+        # The next round signs in with the default password again.
+        reset = get_user_model().objects.get(pk=user.pk)
+        reset.set_password(DEFAULT_PASSWORD)
+        reset.save()
+    assert survivors == []

@@ -38,24 +38,24 @@ CACHE_METHODS = (
 
 @pytest.fixture
 def cache_calls(monkeypatch) -> Counter[str]:
-    """Counts calls made to the default cache (where marks and rate limits live); a backend's
-    own inner calls (local memory's get_many calls get) are not counted again."""
+    """Counts calls made to the default cache (rate limits) and the revocation cache (marks);
+    a backend's own inner calls (local memory's get_many calls get) are not counted again."""
     calls: Counter[str] = Counter()
     depth = [0]
-    cache = caches["default"]
-    for name in CACHE_METHODS:
-        original = getattr(cache, name)
+    for cache in (caches["default"], caches[app_settings.REVOCATION_CACHE]):
+        for name in CACHE_METHODS:
+            original = getattr(cache, name)
 
-        def counted(*args, __name=name, __original=original, **kwargs):
-            if depth[0] == 0:
-                calls[__name] += 1
-            depth[0] += 1
-            try:
-                return __original(*args, **kwargs)
-            finally:
-                depth[0] -= 1
+            def counted(*args, __name=name, __original=original, **kwargs):
+                if depth[0] == 0:
+                    calls[__name] += 1
+                depth[0] += 1
+                try:
+                    return __original(*args, **kwargs)
+                finally:
+                    depth[0] -= 1
 
-        monkeypatch.setattr(cache, name, counted)
+            monkeypatch.setattr(cache, name, counted)
     return calls
 
 

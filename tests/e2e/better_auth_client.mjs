@@ -72,6 +72,22 @@ check("revokeSession", revoked.data?.status === true, revoked.error);
 const afterRevoke = await b.client.getSession();
 check("revoked browser's getSession (warm cookie cache) is null", afterRevoke.data === null && !afterRevoke.error, afterRevoke.error);
 
+const c = browser();
+const signInC = await c.client.signIn.email({ email, password });
+check("signIn.email in a third browser", signInC.data?.token, signInC.error);
+
+const badChange = await a.client.changePassword({ currentPassword: "not-it", newPassword: "another-password-42" });
+check("changePassword wrong current password", badChange.error?.status === 400 && badChange.error?.code === "INVALID_PASSWORD", badChange.error);
+
+const changed = await a.client.changePassword({ currentPassword: password, newPassword: "another-password-42", revokeOtherSessions: true });
+check("changePassword", changed.data?.token && changed.data?.user?.email === email, changed.error);
+
+const stillIn = await a.client.getSession();
+check("getSession after changePassword is the new session", stillIn.data?.session?.token === changed.data.token, stillIn.error);
+
+const endedC = await c.client.getSession();
+check("other browser's getSession (warm cookie cache) after changePassword is null", endedC.data === null && !endedC.error, endedC.error);
+
 const signOut = await a.client.signOut();
 check("signOut", signOut.data?.success === true, signOut.error);
 

@@ -1,5 +1,6 @@
 """Better Auth's own JavaScript client (better-auth 1.7.25, from npm) against a live server of
 this app: sign-up, getSession, signIn, listSessions, revokeSession across two "browsers",
+changePassword (a third browser signed out by it),
 signOut. Needs Node.js and `npm ci` in tests/e2e; skipped without them."""
 
 from __future__ import annotations
@@ -33,4 +34,4 @@ def test_better_auth_client_works_against_django(live_server, settings) -> None:
     )
     steps = done.stdout.strip().splitlines()
     assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
-    assert len(steps) == 11, steps
+    assert len(steps) == 16, steps

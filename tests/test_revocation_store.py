@@ -1,0 +1,103 @@
+"""Revocation marks in a cache of their own: client traffic cannot evict them, and a failing
+mark store makes the database answer (fail closed), never a 500."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Iterator
+from copy import deepcopy
+from typing import Any
+
+import pytest
+from django.test import Client, override_settings
+
+from django_authsession import security
+from tests.factories import DEFAULT_PASSWORD
+from tests.helpers import NULL_ANSWER
+
+pytestmark = pytest.mark.django_db
+URL = "/api/auth/get-session"
+
+
+def browser() -> Client:
+    return Client(HTTP_ORIGIN="http://testserver")
+
+
+def sign_in(client: Client, email: str) -> None:
+    response = client.post(
+        "/api/auth/sign-in/email",
+        {"email": email, "password": DEFAULT_PASSWORD},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+
+
+def test_client_traffic_creating_counters_does_not_evict_a_mark(settings, user) -> None:
+    """Local memory keeps 300 entries per store: 400 requests from 400 addresses each create a
+    rate-limit counter, and the signed-out browser's old cookies must still be refused."""
+    settings.AUTHSESSION_DEFAULT_RATE_LIMIT = "1000/60s"
+    stolen = browser()
+    sign_in(stolen, user.email)
+    assert stolen.get(URL).json() is not None  # the cookie cache is warm
+    old_cookies = deepcopy(stolen.cookies)
+    stolen.post("/api/auth/sign-out")
+
+    for i in range(400):
+        address = f"198.51.{i // 250}.{i % 250 + 1}"
+        response = browser().post("/api/auth/sign-out", REMOTE_ADDR=address)
+        assert response.status_code == 200
+
+    replay = browser()
+    replay.cookies = old_cookies
+    assert replay.get(URL).json() is None
+
+
+def unreachable_redis() -> dict[str, Any]:
+    with socket.socket() as probe:  # a port on which nothing listens
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": f"redis://127.0.0.1:{port}/0",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+
+
+@pytest.fixture
+def marks_unreachable(settings) -> Iterator[None]:
+    pytest.importorskip("redis")
+    # Restored before the suite's cache-clearing fixture runs, which would hit the dead server.
+    with override_settings(
+        CACHES={**settings.CACHES, "marks-down": unreachable_redis()},
+        AUTHSESSION_REVOCATION_CACHE="marks-down",
+    ):
+        yield
+
+
+def test_mark_store_down_reads_fall_back_to_the_database(
+    marks_unreachable, user, caplog, django_assert_num_queries
+) -> None:
+    client = browser()
+    sign_in(client, user.email)
+    # The cookie cache is not trusted: the row answers.
+    with caplog.at_level(logging.ERROR, logger=security.logger.name), django_assert_num_queries(1):
+        response = client.get(URL)
+    assert response.status_code == 200
+    assert response.json()["user"]["email"] == user.email
+    events = [r for r in caplog.records if getattr(r, "event", None) == "mark_store_failure"]
+    assert events
+    assert events[0].cache == "marks-down"
+
+
+def test_mark_store_down_sign_out_still_ends_the_session(marks_unreachable, user) -> None:
+    client = browser()
+    sign_in(client, user.email)
+    stolen = deepcopy(client.cookies)
+    response = client.post("/api/auth/sign-out")
+    assert response.status_code == 200
+    assert response.json() == {"success": True}
+    replay = browser()
+    replay.cookies = stolen
+    # No mark could be written, and none can be read: the database, where the row is gone, answers.
+    assert replay.get("/api/auth/session").json() == NULL_ANSWER
