@@ -5,6 +5,7 @@ from . import bench_views, views
 
 urlpatterns = [
     path("", views.login_page, name="login"),
+    path("signup", views.signup_page, name="signup"),
     path("profile", views.profile_page, name="profile"),
     path("admin/", admin.site.urls),
     path("api/auth/", include("django_authsession.urls")),

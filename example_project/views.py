@@ -1,14 +1,29 @@
-"""The two pages of the example: both are static shells whose JavaScript talks to the API."""
+"""The example's pages: sign-in, sign-up and an account page.
+
+Sign-in and sign-up are static forms whose JavaScript calls the API. The account page is rendered
+on the server from the request's session (``request.auth_session``): the profile and the list of
+the user's devices, with buttons that call the API's revoke and sign-out endpoints. The session
+token never reaches the page.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_safe
 
+from django_authsession import sessions
+from django_authsession.devices import describe_user_agent
 
-def _context() -> dict[str, str]:
+
+def _context() -> dict[str, Any]:
     """Where the app's URLconf is mounted, for the browser client."""
     return {"auth_base_url": reverse("authsession:session").removesuffix("session")}
 
@@ -16,6 +31,74 @@ def _context() -> dict[str, str]:
 def _signed_in(request: HttpRequest) -> bool:
     # ``request.auth_session`` is set by AuthSessionMiddleware: the session, or None.
     return bool(getattr(request, "auth_session", None))
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the account page shows of a user, for any user model: each field comes from the
+    model's attribute of that name when there is one."""
+
+    name: str
+    email: str
+    initials: str
+    avatar: str | None
+    type: str | None
+    profession: str | None
+
+    @classmethod
+    def of(cls, user: Any) -> Profile:
+        email = str(getattr(user, user.get_email_field_name(), "") or "")
+        name = str(getattr(user, "name", "") or user.get_full_name() or user.get_username())
+        avatar = getattr(user, "avatar", None) or None
+        if avatar and not str(avatar).startswith(("https://", "http://", "/")):
+            avatar = None  # only image URLs go into src
+        words = [word for word in name.replace("@", " ").split() if word[:1].isalnum()]
+        initials = "".join(word[0] for word in words[:2]).upper() or "?"
+        return cls(
+            name=name,
+            email=email,
+            initials=initials,
+            avatar=avatar,
+            type=getattr(user, "type", None) or None,
+            profession=getattr(user, "profession", None) or None,
+        )
+
+
+@dataclass(frozen=True)
+class Device:
+    """One of the user's sessions, as the account page lists it."""
+
+    id: str
+    name: str
+    ip_address: str | None
+    created_at: datetime
+    last_active: datetime
+    current: bool
+
+    @property
+    def last_active_ago(self) -> str:
+        if timezone.now() - self.last_active < timedelta(minutes=1):
+            return "just now"
+        return f"{timesince(self.last_active)} ago"
+
+
+def _devices(user_id: Any, current_id: Any) -> list[Device]:
+    devices = [
+        Device(
+            id=str(row.pk),
+            name=describe_user_agent(row.user_agent),
+            ip_address=row.ip_address,
+            created_at=row.created_at,
+            # updated_at moves when the session is refreshed, at most once per update age.
+            last_active=row.updated_at,
+            current=str(row.pk) == str(current_id),
+        )
+        for row in sessions.list_user_sessions(user_id)
+    ]
+    # This device first, then the most recently active.
+    devices.sort(key=lambda device: device.last_active, reverse=True)
+    devices.sort(key=lambda device: not device.current)
+    return devices
 
 
 @require_safe
@@ -26,7 +109,21 @@ def login_page(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+def signup_page(request: HttpRequest) -> HttpResponse:
+    if _signed_in(request):
+        return redirect("profile")
+    return render(request, "example_project/signup.html", _context())
+
+
+@require_safe
 def profile_page(request: HttpRequest) -> HttpResponse:
-    if not _signed_in(request):
+    resolved = getattr(request, "auth_session", None)
+    if not resolved:
         return redirect("login")
-    return render(request, "example_project/profile.html", _context())
+    session = resolved.session
+    context = _context()
+    context["profile"] = Profile.of(session.user)
+    context["devices"] = _devices(session.user_id, session.pk)
+    response = render(request, "example_project/profile.html", context)
+    response["Cache-Control"] = "no-store"  # a signed-out reload must not show a cached page
+    return response

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client, override_settings
+from django.utils.html import escape
+from django.utils.text import capfirst
 
+from django_authsession.devices import describe_user_agent
 from django_authsession.models import Session
+from example_project.views import Profile
+from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("example_project.urls")]
 
@@ -59,3 +66,88 @@ def test_browser_client_is_served_as_a_static_file() -> None:
     source = Path(path).read_text(encoding="utf-8")
     for call in ("getSession", "signInEmail", "signOut", "listSessions", "revokeSession"):
         assert call in source
+
+
+def sign_in(user: Any, user_agent: str) -> tuple[Client, str]:
+    client = Client(HTTP_ORIGIN="http://testserver", HTTP_USER_AGENT=user_agent)
+    response = client.post(
+        "/api/auth/sign-in/email",
+        {"email": user.email, "password": DEFAULT_PASSWORD},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    return client, response.json()["token"]
+
+
+MAC_CHROME = (
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
+)
+IPHONE_SAFARI = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"
+)
+
+
+def test_account_page_shows_the_profile_and_devices_without_tokens() -> None:
+    user: Any = UserFactory()
+    laptop, laptop_token = sign_in(user, MAC_CHROME)
+    _phone, phone_token = sign_in(user, IPHONE_SAFARI)
+    sign_in(UserFactory(), MAC_CHROME)  # another user's session is not listed
+
+    response = laptop.get("/profile")
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+    html = response.content.decode()
+    profile = Profile.of(user)
+    assert f'<h1 id="profile-name">{escape(profile.name)}</h1>' in html
+    assert f'<p class="email" id="profile-email">{escape(user.email)}</p>' in html
+    if getattr(user, "type", None):
+        assert f'<dd id="profile-type">{escape(capfirst(user.type))}</dd>' in html
+    if getattr(user, "profession", None):
+        assert f'<dd id="profile-profession">{escape(user.profession)}</dd>' in html
+    if getattr(user, "avatar", None):
+        assert f'src="{escape(user.avatar)}"' in html
+
+    # Both of the user's devices, readable; this one first and marked; the other revocable.
+    listed = re.findall(r'<li class="device" data-device-id="([^"]+)"( data-current="true")?', html)
+    rows = {str(row.pk): row for row in Session.objects.filter(user=user)}
+    assert sorted(device_id for device_id, _ in listed) == sorted(rows)
+    assert listed[0][1] and not listed[1][1]
+    assert describe_user_agent(rows[listed[0][0]].user_agent) == "Chrome on macOS"
+    assert 'Chrome on macOS<span class="badge">This device</span>' in html
+    assert '<div class="what">Mobile Safari on iOS</div>' in html
+    assert f'data-session-id="{listed[1][0]}"' in html
+    assert f'data-session-id="{listed[0][0]}"' not in html  # no "revoke" on this device
+    assert "Sign out everywhere else" in html
+    for token in (laptop_token, phone_token):
+        assert token not in html
+    (cookie,) = [c for name, c in laptop.cookies.items() if name.endswith(".session_token")]
+    assert cookie.value not in html
+
+
+def test_account_page_of_a_single_device_offers_no_sign_out_elsewhere() -> None:
+    user: Any = UserFactory()
+    if hasattr(user, "avatar"):
+        user.avatar = ""
+        user.save()
+    client, _ = sign_in(user, MAC_CHROME)
+    html = client.get("/profile").content.decode()
+    assert "This device" in html
+    assert "Sign out everywhere else" not in html
+    assert 'id="avatar"' not in html  # no image: the initials alone
+
+
+def test_login_page_links_to_a_sign_up_page_that_signs_up() -> None:
+    anonymous = Client(HTTP_ORIGIN="http://testserver")
+    assert 'href="/signup"' in anonymous.get("/").content.decode()
+    page = anonymous.get("/signup").content.decode()
+    assert 'id="signup-form"' in page and 'href="/"' in page
+    response = anonymous.post(
+        "/api/auth/sign-up/email",
+        {"name": "Ada Lovelace", "email": "ada@example.com", "password": "analytical-1843"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    assert anonymous.get("/signup")["Location"] == "/profile"
+    assert "Ada Lovelace" in anonymous.get("/profile").content.decode()

@@ -1,0 +1,195 @@
+"""The example project's pages in a real browser (Playwright driving Debian's Chromium): sign in,
+the account page, a second browser revoked from the first, sign-out; and sign-up from the login
+page. Skipped without the `chromium` executable or the `playwright` package (`.ci/run` installs
+both). On failure a screenshot of every open page is saved in tests/e2e/screenshots/."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import pytest
+
+from tests.factories import DEFAULT_PASSWORD, UserFactory
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (the e2e extra)")
+
+pytestmark = [
+    pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium"),
+    pytest.mark.urls("example_project.urls"),
+]
+
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+MAC_CHROME = (
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
+)
+WINDOWS_FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0"
+# The smallest valid PNG (1x1), served in place of a reachable avatar.
+PNG_1X1 = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+@pytest.fixture
+def launch_browser() -> Iterator[Callable[[], Any]]:
+    """Starts Chromium when called. Playwright's sync API runs an event loop in this thread, in
+    which Django refuses ORM calls: a test prepares its data first, then calls this."""
+    with ExitStack() as stack:
+
+        def launch() -> Any:
+            playwright = stack.enter_context(sync_api.sync_playwright())
+            browser = playwright.chromium.launch(executable_path=shutil.which("chromium"))
+            stack.callback(browser.close)
+            return browser
+
+        yield launch
+
+
+@contextmanager
+def screenshots_on_failure(name: str, pages: list[Any]) -> Iterator[None]:
+    try:
+        yield
+    except BaseException:
+        SCREENSHOTS.mkdir(exist_ok=True)
+        for number, page in enumerate(pages, start=1):
+            if not page.is_closed():
+                page.screenshot(path=str(SCREENSHOTS / f"{name}-{number}.png"), full_page=True)
+        raise
+
+
+def new_page(browser: Any, user_agent: str, avatar: Callable[[Any], None]) -> Any:
+    context = browser.new_context(user_agent=user_agent, viewport={"width": 1100, "height": 800})
+    context.route(re.compile(r"^https?://(?!localhost|127\.0\.0\.1)"), avatar)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return page
+
+
+def avatar_loads(route: Any) -> None:
+    route.fulfill(status=200, content_type="image/png", body=PNG_1X1)
+
+
+def avatar_fails(route: Any) -> None:
+    route.abort()
+
+
+def sign_in(page: Any, base: str, email: str) -> str:
+    """Sign in through the login form; returns the raw session token the browser now holds."""
+    page.goto(f"{base}/")
+    page.fill("#email", email)
+    page.fill("#password", DEFAULT_PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(f"{base}/profile")
+    cookies = page.context.cookies()
+    (value,) = [c["value"] for c in cookies if c["name"].endswith(".session_token")]
+    return unquote(value).rpartition(".")[0]  # "<token>.<signature>", URL-encoded
+
+
+def devices(page: Any) -> list[tuple[str, bool]]:
+    """(text of the device line, marked as this device) for each listed device."""
+    rows = page.locator("#devices > li")
+    listed = [rows.nth(i) for i in range(rows.count())]
+    return [
+        (row.locator(".what").inner_text(), row.get_attribute("data-current") == "true")
+        for row in listed
+    ]
+
+
+def test_account_page_devices_revocation_and_sign_out(
+    launch_browser: Callable[[], Any], live_server, settings
+) -> None:
+    settings.AUTHSESSION_USE_SECURE_COOKIES = False  # plain http on localhost
+    user: Any = UserFactory()
+    email = user.email
+    name = getattr(user, "name", None) or user.get_full_name() or user.get_username()
+    has_avatar = bool(getattr(user, "avatar", None))
+    base = live_server.url
+    browser = launch_browser()
+
+    first = new_page(browser, MAC_CHROME, avatar_loads)
+    second = new_page(browser, WINDOWS_FIREFOX, avatar_fails)
+    with screenshots_on_failure("account-page", [first, second]):
+        token = sign_in(first, base, email)
+        sync_api.expect(first.locator("#profile-email")).to_have_text(email)
+        sync_api.expect(first.locator("#profile-name")).to_have_text(name)
+        if has_avatar:  # the image loaded: it covers the initials
+            sync_api.expect(first.locator("#avatar")).to_be_visible()
+            assert first.eval_on_selector("#avatar", "img => img.naturalWidth") == 1
+        assert devices(first) == [("Chrome on macOSThis device", True)]
+        assert token not in first.content()
+
+        first.reload()
+        assert first.url == f"{base}/profile"
+        assert devices(first) == [("Chrome on macOSThis device", True)]
+
+        second_token = sign_in(second, base, email)
+        assert second_token != token
+        if has_avatar:  # the image failed: the initials show instead
+            sync_api.expect(second.locator("#avatar")).to_have_count(0)
+            sync_api.expect(second.locator("#avatar-initials")).to_be_visible()
+        assert devices(second) == [
+            ("Firefox on WindowsThis device", True),
+            ("Chrome on macOS", False),
+        ]
+
+        first.reload()
+        assert devices(first) == [
+            ("Chrome on macOSThis device", True),
+            ("Firefox on Windows", False),
+        ]
+        assert token not in first.content() and second_token not in first.content()
+        other = first.locator("#devices > li", has_text="Firefox on Windows")
+        with first.expect_navigation():
+            other.get_by_role("button", name="Revoke").click()
+        assert devices(first) == [("Chrome on macOSThis device", True)]
+
+        second.reload()
+        second.wait_for_url(f"{base}/")
+        sync_api.expect(second.locator("h1")).to_have_text("Sign in")
+
+        first.get_by_role("button", name="Sign out").click()
+        first.wait_for_url(f"{base}/")
+        sync_api.expect(first.locator("h1")).to_have_text("Sign in")
+        first.goto(f"{base}/profile")
+        first.wait_for_url(f"{base}/")
+
+
+def test_sign_up_from_the_login_page(
+    launch_browser: Callable[[], Any], live_server, settings
+) -> None:
+    settings.AUTHSESSION_USE_SECURE_COOKIES = False
+    base = live_server.url
+    browser = launch_browser()
+    page = new_page(browser, MAC_CHROME, avatar_fails)
+    with screenshots_on_failure("sign-up", [page]):
+        page.goto(f"{base}/")
+        page.get_by_role("link", name="Create an account").click()
+        page.wait_for_url(f"{base}/signup")
+        page.fill("#name", "Ada Lovelace")
+        page.fill("#email", "Ada@Example.com")
+        page.fill("#password", "analytical-engine-1843")
+        page.click("#signup-form button[type=submit]")
+        page.wait_for_url(f"{base}/profile")
+        sync_api.expect(page.locator("#profile-email")).to_have_text(
+            re.compile("ada@example.com", re.IGNORECASE)
+        )
+        sync_api.expect(page.locator("#profile-name")).to_have_text("Ada Lovelace")
+        sync_api.expect(page.locator("#avatar-initials")).to_have_text("AL")
+        assert devices(page) == [("Chrome on macOSThis device", True)]
+
+        # The same address again: a clear error on the form, no page change.
+        other = new_page(browser, WINDOWS_FIREFOX, avatar_fails)
+        other.goto(f"{base}/signup")
+        other.fill("#name", "Someone Else")
+        other.fill("#email", "ada@example.com")
+        other.fill("#password", "another-long-password-1")
+        other.click("#signup-form button[type=submit]")
+        sync_api.expect(other.locator("#error")).to_be_visible()
+        assert other.url == f"{base}/signup"
