@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import authenticate, get_user_model, user_logged_in, user_logged_out
-from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from rest_framework import serializers as drf_serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -18,7 +15,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import ratelimit, sessions
+from . import auth, ratelimit, sessions
+from .adapter import EmailTaken, get_adapter
 from .conf import app_settings
 from .exceptions import (
     AuthError,
@@ -131,12 +129,7 @@ class SignOutView(AuthView):
     endpoint = "/sign-out"
 
     def post(self, request: Request) -> HttpResponse:
-        state = self.state
-        token = state.token()
-        if token is not None:
-            sessions.revoke_token(token)
-        state.end()
-        user_logged_out.send(sender=get_user_model(), request=request._request, user=None)
+        auth.logout(request._request)
         return Response({"success": True})
 
 
@@ -149,13 +142,15 @@ def _check_callback(url: str | None, request: HttpRequest) -> None:
 def _signed_in(
     view: AuthView, request: Request, user: Any, *, remember: bool
 ) -> tuple[str, dict[str, Any]]:
-    previous = view.state.token()
-    if previous is not None:  # signing in again replaces this browser's session
-        sessions.revoke_token(previous, reason="replaced")
-    session, token = sessions.create_session(user, request._request, remember=remember)
-    resolved = view.state.start(session, token, remember=remember)
-    user_logged_in.send(sender=type(user), request=request._request, user=user)
-    return token, view.state.user_payload(resolved)
+    resolved = auth.login(request._request, user, remember=remember)
+    return resolved.token, view.state.user_payload(resolved)
+
+
+def _validation_error(exc: DjangoValidationError) -> drf_serializers.ValidationError:
+    """Django's model validation as DRF's, so the answer names the field."""
+    if hasattr(exc, "error_dict"):
+        return drf_serializers.ValidationError(exc.message_dict)
+    return drf_serializers.ValidationError({"non_field_errors": exc.messages})
 
 
 class SignInEmailView(AuthView):
@@ -169,8 +164,8 @@ class SignInEmailView(AuthView):
         data = form.validated_data
         callback = data.get("callbackURL") or None
         _check_callback(callback, request._request)
-        user = authenticate(request._request, username=data["email"], password=data["password"])
-        if user is None or not user.is_active:
+        user = get_adapter().authenticate(request._request, data["email"], data["password"])
+        if user is None:
             raise invalid_credentials()
         token, user_json = _signed_in(self, request, user, remember=data["rememberMe"])
         body: dict[str, Any] = {"redirect": bool(callback), "token": token}
@@ -194,21 +189,13 @@ class SignUpEmailView(AuthView):
         form.is_valid(raise_exception=True)
         data = form.validated_data
         _check_callback(data.get("callbackURL") or None, request._request)
-        user_model = get_user_model()
-        email = user_model.objects.normalize_email(data["email"])
-        user = user_model(email=email, name=data["name"], avatar=data.get("image", ""))
+        body = request.data if isinstance(request.data, dict) else request.data.dict()
         try:
-            validate_password(data["password"], user)
-        except DjangoValidationError as exc:
-            raise drf_serializers.ValidationError({"password": exc.messages}) from exc
-        user.set_password(data["password"])
-        if user_model.objects.filter(email__iexact=email).exists():
-            raise user_exists()
-        try:
-            with transaction.atomic():
-                user.save()
-        except IntegrityError as exc:  # a concurrent sign-up with the same email won
+            user = get_adapter().create_user(request._request, {**body, **data})
+        except EmailTaken as exc:
             raise user_exists() from exc
+        except DjangoValidationError as exc:
+            raise _validation_error(exc) from exc
         token, user_json = _signed_in(self, request, user, remember=data["rememberMe"])
         return Response({"token": token, "user": user_json})
 
