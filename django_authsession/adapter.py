@@ -55,7 +55,7 @@ class EmailTaken(Exception):
     """Sign-up with an email that a user already has (in any letter case)."""
 
 
-def _model_attribute(model: type[models.Model], name: str) -> bool:
+def _model_attribute(model: type[Any], name: str) -> bool:
     """Does the model have a field or property ``name`` (not a method)?"""
     try:
         value = inspect.getattr_static(model, name)
@@ -64,13 +64,19 @@ def _model_attribute(model: type[models.Model], name: str) -> bool:
     return not inspect.isfunction(value)
 
 
-@lru_cache(maxsize=16)
-def _sources(model: type[models.Model]) -> dict[str, str | None]:
+_SOURCES: dict[type[Any], dict[str, str | None]] = {}
+
+
+def _sources(model: type[Any]) -> dict[str, str | None]:
     """The attribute behind each documented key, computed once per model."""
-    return {
-        key: next((name for name in names if _model_attribute(model, name)), None)
-        for key, names in USER_OBJECT_SOURCES.items()
-    }
+    try:
+        return _SOURCES[model]
+    except KeyError:
+        sources = _SOURCES[model] = {
+            key: next((name for name in names if _model_attribute(model, name)), None)
+            for key, names in USER_OBJECT_SOURCES.items()
+        }
+        return sources
 
 
 def _concrete_field(model: type[models.Model], name: str) -> models.Field[Any, Any] | None:
@@ -239,8 +245,8 @@ class UserAdapter:
         """A username for the field from the email's local part: characters Django's username
         validator refuses are dropped, then a number is added until no user has it."""
         model = get_user_model()
-        field = model._meta.get_field(model.USERNAME_FIELD)
-        max_length = field.max_length or 150
+        field = _concrete_field(model, model.USERNAME_FIELD)
+        max_length = (field.max_length if field is not None else None) or 150
         base = _NOT_USERNAME.sub("", email.split("@", 1)[0])[: max_length - 6]
         if not base or not self._valid_username(field, base):
             base = "user"

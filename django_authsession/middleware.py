@@ -74,7 +74,7 @@ class AuthSessionMiddleware:
         if self.async_mode:
             markcoroutinefunction(self)
             # Django adapts process_view to the handler's mode; give it the native one.
-            self.process_view = self.aprocess_view  # type: ignore[method-assign]
+            self.process_view = self.aprocess_view  # type: ignore[method-assign,assignment]
 
     def __call__(self, request: HttpRequest) -> Any:
         if self.async_mode:
@@ -99,7 +99,7 @@ class AuthSessionMiddleware:
         setattr(request, PREVIOUS_USER, getattr(request, "user", None))
         setattr(request, PREVIOUS_AUSER, getattr(request, "auser", None))
         request.user = SimpleLazyObject(lambda: get_user(request))  # type: ignore[assignment]
-        request.auser = lambda: aget_user(request)  # type: ignore[attr-defined]
+        request.auser = lambda: aget_user(request)
 
     def process_view(
         self,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from rest_framework import serializers as drf_serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -189,7 +189,8 @@ class SignUpEmailView(AuthView):
         form.is_valid(raise_exception=True)
         data = form.validated_data
         _check_callback(data.get("callbackURL") or None, request._request)
-        body = request.data if isinstance(request.data, dict) else request.data.dict()
+        raw = request.data  # a dict (JSON) or a QueryDict (form): the serializer accepted it
+        body: dict[str, Any] = raw.dict() if isinstance(raw, QueryDict) else dict(raw)
         try:
             user = get_adapter().create_user(request._request, {**body, **data})
         except EmailTaken as exc:

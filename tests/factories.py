@@ -34,7 +34,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"user{n}@example.com")
-    if USER_MODEL.USERNAME_FIELD != USER_MODEL.get_email_field_name():
+    if USER_MODEL.get_email_field_name() != USER_MODEL.USERNAME_FIELD:
         username = factory.Sequence(lambda n: f"user{n}")
     if has_field("name"):
         name = factory.Faker("name")

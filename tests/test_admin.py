@@ -36,7 +36,7 @@ def _user(**fields: Any) -> Any:
     """A user made as sign-up makes one. (``UserFactory`` saves the password a second time,
     which the post_save receiver takes for a password change and marks all of the user's
     sessions revoked, so ``is_revoked(..., cached_at_ms=0)`` would be true for every session.)"""
-    model = get_user_model()
+    model: Any = get_user_model()
     number = next(_emails)
     email = f"person{number}@example.com"
     if model.USERNAME_FIELD == "email":
