@@ -221,8 +221,9 @@ class UserAdapter:
         if field is not None:
             setattr(user, field.attname, _fit(name, field))
             return {field.name}
-        first_field, last_field = _concrete_field(model, "first_name"), _concrete_field(
-            model, "last_name"
+        first_field, last_field = (
+            _concrete_field(model, "first_name"),
+            _concrete_field(model, "last_name"),
         )
         if first_field is None:
             return set()
@@ -251,9 +252,7 @@ class UserAdapter:
         if not base or not self._valid_username(field, base):
             base = "user"
         lookup = {f"{model.USERNAME_FIELD}__istartswith": base}
-        names = model._default_manager.filter(**lookup).values_list(
-            model.USERNAME_FIELD, flat=True
-        )
+        names = model._default_manager.filter(**lookup).values_list(model.USERNAME_FIELD, flat=True)
         taken = {str(name).lower() for name in names}
         candidate, number = base, 1
         while candidate.lower() in taken:
