@@ -13,10 +13,12 @@ object all go through the adapter named by ``AUTHSESSION_ADAPTER``. Override one
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -24,8 +26,9 @@ from typing import Any
 from django.contrib.auth import authenticate, get_user_model, user_login_failed
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import caches
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, models, router, transaction
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
@@ -48,6 +51,7 @@ USER_OBJECT_SOURCES: dict[str, tuple[str, ...]] = {
 # Model fields that take the sign-up ``image``, first match wins.
 AVATAR_FIELDS = ("avatar", "image")
 USERNAME_ATTEMPTS = 3  # a concurrent sign-up can take a generated username first
+SIGN_UP_LOCK_SECONDS = 10
 _NOT_USERNAME = re.compile(r"[^\w.@+-]")  # what Django's UnicodeUsernameValidator refuses
 
 
@@ -106,6 +110,34 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
+@contextmanager
+def _sign_up_lock(email: str) -> Iterator[None]:
+    """One sign-up per email at a time, across workers (the revocation cache is shared).
+
+    Models that do not make emails unique in the database (Django's ``AbstractUser``), and
+    those that do but not case-insensitively, would otherwise let simultaneous sign-ups
+    create several users with one email. A sign-up that finds the lock taken answers as if
+    the email had an account, which it is about to have. Released once the user is committed
+    (at the end of the request with ``ATOMIC_REQUESTS``) or at once when sign-up fails; the
+    timeout bounds a crash."""
+    cache = caches[app_settings.REVOCATION_CACHE]
+    key = "authsession:sign-up:" + hashlib.sha256(email.encode()).hexdigest()
+    try:
+        locked = cache.add(key, 1, timeout=SIGN_UP_LOCK_SECONDS)
+    except Exception:  # a cache outage must not stop sign-ups; the database still decides
+        logger.exception("Sign-up lock unavailable; continuing without it.")
+        yield
+        return
+    if not locked:
+        raise EmailTaken(email)
+    try:
+        yield
+    except BaseException:
+        cache.delete(key)  # nothing was saved
+        raise
+    transaction.on_commit(lambda: cache.delete(key), using=router.db_for_write(get_user_model()))
+
+
 class UserAdapter:
     """The default adapter: works with any user model that has an email field."""
 
@@ -162,21 +194,22 @@ class UserAdapter:
         ``VALIDATION_ERROR`` naming the field) for a bad value or a password the validators
         refuse."""
         email = self.normalize_email(data["email"])
-        if self.email_taken(email):
-            raise EmailTaken(email)
-        for attempt in range(USERNAME_ATTEMPTS):
-            user = self.new_user(request, {**data, "email": email})
-            try:
-                with transaction.atomic(using=user._state.db):
-                    user.save()
-            except IntegrityError as exc:
-                if self.email_taken(email):  # a concurrent sign-up with this email won
-                    raise EmailTaken(email) from exc
-                if attempt + 1 < USERNAME_ATTEMPTS and self._generates_username():
-                    continue  # the generated username was taken in the meantime
-                logger.exception("Sign-up could not save the user.")
-                raise ValidationError(_("The account could not be created.")) from exc
-            return user
+        with _sign_up_lock(email):
+            if self.email_taken(email):
+                raise EmailTaken(email)
+            for attempt in range(USERNAME_ATTEMPTS):
+                user = self.new_user(request, {**data, "email": email})
+                try:
+                    with transaction.atomic(using=user._state.db):
+                        user.save()
+                except IntegrityError as exc:
+                    if self.email_taken(email):  # a concurrent sign-up with this email won
+                        raise EmailTaken(email) from exc
+                    if attempt + 1 < USERNAME_ATTEMPTS and self._generates_username():
+                        continue  # the generated username was taken in the meantime
+                    logger.exception("Sign-up could not save the user.")
+                    raise ValidationError(_("The account could not be created.")) from exc
+                return user
         raise AssertionError("unreachable")  # pragma: no cover
 
     def new_user(self, request: HttpRequest, data: Mapping[str, Any]) -> Any:

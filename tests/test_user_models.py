@@ -112,6 +112,18 @@ def test_sign_up_runs_the_password_validators_with_the_new_user(client, settings
     assert not get_user_model().objects.exists()
 
 
+def test_a_refused_sign_up_does_not_hold_the_email(client, settings) -> None:
+    settings.AUTH_PASSWORD_VALIDATORS = [
+        {
+            "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+            "OPTIONS": {"min_length": 20},
+        }
+    ]
+    assert sign_up(client, email="again@example.com").status_code == 400
+    response = sign_up(client, email="again@example.com", password="a-much-longer-password-42")
+    assert response.status_code == 200, response.content
+
+
 def test_sign_up_email_taken_in_another_case_is_422(client) -> None:
     make_user(email="taken@example.com")
     response = sign_up(client, email="TAKEN@example.com")
