@@ -80,6 +80,7 @@ def _sources(model: type[Any]) -> dict[str, str | None]:
             key: next((name for name in names if _model_attribute(model, name)), None)
             for key, names in USER_OBJECT_SOURCES.items()
         }
+        sources["name"] = "name" if _model_attribute(model, "name") else None
         return sources
 
 
@@ -331,7 +332,7 @@ class UserAdapter:
 
     def display_name(self, user: Any) -> str:
         """``name``, else ``get_full_name()``, else the username: the first that is not empty."""
-        name = getattr(user, "name", None) if _model_attribute(type(user), "name") else None
+        name = getattr(user, "name", None) if _sources(type(user))["name"] else None
         if isinstance(name, str) and name.strip():
             return name
         full_name = getattr(user, "get_full_name", None)
