@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
@@ -19,7 +20,6 @@ from .state import STATE_ATTRIBUTE, SessionState, get_state
 # answered when the app session does not resolve.
 PREVIOUS_USER = "_authsession_previous_user"
 PREVIOUS_AUSER = "_authsession_previous_auser"
-CACHED_AUSER = "_authsession_auser"
 
 
 def _session_user(request: HttpRequest) -> Any | None:
@@ -38,16 +38,26 @@ def get_user(request: HttpRequest) -> Any:
 
 
 async def aget_user(request: HttpRequest) -> Any:
-    """``await request.auser()``: as :func:`get_user`, with the database work in a thread."""
-    cached = getattr(request, CACHED_AUSER, None)
-    if cached is not None:
-        return cached
-    user = await sync_to_async(_session_user)(request)
-    if user is None:
-        previous: Callable[[], Awaitable[Any]] | None = getattr(request, PREVIOUS_AUSER, None)
-        user = await previous() if previous is not None else AnonymousUser()
-    setattr(request, CACHED_AUSER, user)
-    return user
+    """``await request.auser()``: as :func:`get_user`, with any database work in a thread.
+
+    Not memoized on the request: ``auth.login()`` / ``logout()`` may change the answer, and
+    once the session is resolved and its user loaded the answer costs no thread hop."""
+    if _loaded(get_state(request)):
+        user = _session_user(request)  # no I/O left to do
+    else:
+        user = await sync_to_async(_session_user)(request)
+    if user is not None:
+        return user
+    previous: Callable[[], Awaitable[Any]] | None = getattr(request, PREVIOUS_AUSER, None)
+    return await previous() if previous is not None else AnonymousUser()
+
+
+def _loaded(state: SessionState) -> bool:
+    """Is the session resolved and, if there is one, its user loaded?"""
+    if not state.resolved:
+        return False
+    resolved = state.get()
+    return resolved is None or type(resolved.session).user.is_cached(resolved.session)
 
 
 def _is_async_view(view_func: Callable[..., Any]) -> bool:
@@ -99,7 +109,7 @@ class AuthSessionMiddleware:
         setattr(request, PREVIOUS_USER, getattr(request, "user", None))
         setattr(request, PREVIOUS_AUSER, getattr(request, "auser", None))
         request.user = SimpleLazyObject(lambda: get_user(request))  # type: ignore[assignment]
-        request.auser = lambda: aget_user(request)
+        request.auser = partial(aget_user, request)
 
     def process_view(
         self,
@@ -111,7 +121,9 @@ class AuthSessionMiddleware:
         """An async view runs on an event loop, where a lazy ``request.user`` cannot query:
         load it now (WSGI: this runs in the request's thread)."""
         if _is_async_view(view_func) and token_cookie_name() in request.COOKIES:
-            request.user = get_user(request)
+            user = get_user(request)
+            getattr(user, "pk", None)  # a lazy fallback user is evaluated here, too
+            request.user = user
 
     async def aprocess_view(
         self,

@@ -557,3 +557,19 @@ def test_e006_adapter_that_does_not_import(settings) -> None:
 def test_e007_user_model_without_its_email_field(monkeypatch) -> None:
     monkeypatch.setattr(get_user_model(), "EMAIL_FIELD", "no_such_field")
     assert "django_authsession.E007" in {m.id for m in run_checks()}
+
+
+def test_auser_follows_auth_login_and_logout_within_a_request(rf) -> None:
+    from django_authsession import auth
+    from django_authsession.middleware import AuthSessionMiddleware
+
+    first, second = make_user(), make_user()
+    _, token = create_session(first)
+    request = rf.post("/")
+    request.COOKIES[cookies.token_cookie_name()] = sign_cookie_value(token)
+    AuthSessionMiddleware(lambda r: None).process_request(request)
+    assert async_to_sync(request.auser)() == first
+    auth.login(request, second)
+    assert async_to_sync(request.auser)() == second == request.user
+    auth.logout(request)
+    assert not async_to_sync(request.auser)().is_authenticated
