@@ -11,7 +11,7 @@ class AuthSessionConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django.contrib.auth import get_user_model
+        from django.contrib.auth import get_user_model, user_logged_out
         from django.core.signals import setting_changed
         from django.db.models.signals import post_save, pre_delete
 
@@ -28,4 +28,7 @@ class AuthSessionConfig(AppConfig):
             receivers.end_sessions_on_delete,
             sender=get_user_model(),
             dispatch_uid="django_authsession.end_sessions_on_delete",
+        )
+        user_logged_out.connect(
+            receivers.end_session_on_logout, dispatch_uid="django_authsession.end_on_logout"
         )

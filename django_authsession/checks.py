@@ -133,6 +133,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                 id="django_authsession.E004",
             )
         )
+    errors.extend(_check_user_model())
     if app_settings.UPDATE_AGE >= app_settings.EXPIRES_IN:
         errors.append(
             Error(
@@ -208,6 +209,37 @@ def _revocation_cache_deploy_messages() -> list[Any]:
             )
         ]
     return []
+
+
+def _check_user_model() -> list[Any]:
+    """Sign-in finds users by the model's ``EMAIL_FIELD``, through the adapter."""
+    from django.contrib.auth import get_user_model
+    from django.core.exceptions import FieldDoesNotExist
+
+    errors: list[Any] = []
+    try:
+        import_string(app_settings.ADAPTER)
+    except ImportError as exc:
+        errors.append(
+            Error(
+                f"AUTHSESSION_ADAPTER cannot be imported: {exc}",
+                id="django_authsession.E014",
+            )
+        )
+    model = get_user_model()
+    email_field = model.get_email_field_name()
+    try:
+        model._meta.get_field(email_field)
+    except FieldDoesNotExist:
+        errors.append(
+            Error(
+                f"{model._meta.label} has no field {email_field!r} (its EMAIL_FIELD): "
+                "sign-in and sign-up by email cannot work.",
+                hint="Set EMAIL_FIELD on the user model to the name of its email field.",
+                id="django_authsession.E015",
+            )
+        )
+    return errors
 
 
 @register(Tags.security, deploy=True)

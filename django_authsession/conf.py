@@ -119,6 +119,11 @@ class AppSettings:
         return str(self._get("USER_SERIALIZER", "django_authsession.serializers.UserSerializer"))
 
     @setting
+    def ADAPTER(self) -> str:
+        """Import path of the user-model adapter (``adapter.UserAdapter`` or a subclass)."""
+        return str(self._get("ADAPTER", "django_authsession.adapter.UserAdapter"))
+
+    @setting
     def REVOCATION_CACHE(self) -> str:
         """Alias of the Django cache that holds revocation marks, and nothing else."""
         return str(self._get("REVOCATION_CACHE", DEFAULT_REVOCATION_CACHE))

@@ -2,33 +2,103 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_vary_headers
-from django.utils.deprecation import MiddlewareMixin
 from django.utils.functional import SimpleLazyObject
 
 from .cookies import token_cookie_name
 from .sessions import ResolvedSession
 from .state import STATE_ATTRIBUTE, SessionState, get_state
 
+# What AuthenticationMiddleware had put on the request (the admin's own login, for instance),
+# answered when the app session does not resolve.
+PREVIOUS_USER = "_authsession_previous_user"
+PREVIOUS_AUSER = "_authsession_previous_auser"
 
-def _user(request: HttpRequest, previous: Any) -> Any:
+
+def _session_user(request: HttpRequest) -> Any | None:
+    """The session's user, or ``None``. May query the database: never on the event loop."""
     resolved: ResolvedSession | None = get_state(request).get()
-    if resolved is not None:
-        return resolved.session.user
-    # Keep what AuthenticationMiddleware found (the admin's own login, for instance).
+    return None if resolved is None else resolved.session.user
+
+
+def get_user(request: HttpRequest) -> Any:
+    """``request.user``: the session's user, else what AuthenticationMiddleware found."""
+    user = _session_user(request)
+    if user is not None:
+        return user
+    previous = getattr(request, PREVIOUS_USER, None)
     return previous if previous is not None else AnonymousUser()
 
 
-class AuthSessionMiddleware(MiddlewareMixin):
+async def aget_user(request: HttpRequest) -> Any:
+    """``await request.auser()``: as :func:`get_user`, with any database work in a thread.
+
+    Not memoized on the request: ``auth.login()`` / ``logout()`` may change the answer, and
+    once the session is resolved and its user loaded the answer costs no thread hop."""
+    if _loaded(get_state(request)):
+        user = _session_user(request)  # no I/O left to do
+    else:
+        user = await sync_to_async(_session_user)(request)
+    if user is not None:
+        return user
+    previous: Callable[[], Awaitable[Any]] | None = getattr(request, PREVIOUS_AUSER, None)
+    return await previous() if previous is not None else AnonymousUser()
+
+
+def _loaded(state: SessionState) -> bool:
+    """Is the session resolved and, if there is one, its user loaded?"""
+    if not state.resolved:
+        return False
+    resolved = state.get()
+    return resolved is None or type(resolved.session).user.is_cached(resolved.session)
+
+
+def _is_async_view(view_func: Callable[..., Any]) -> bool:
+    return iscoroutinefunction(view_func)
+
+
+class AuthSessionMiddleware:
     """Place after ``AuthenticationMiddleware``. ``request.auth_session`` is the
     :class:`~django_authsession.sessions.ResolvedSession` (lazily) or ``None``: test it for
-    truth; ``request.user`` is its
-    user when there is one. Nothing is read until something asks, and a request without the
-    session cookie costs no query and no cache call. Works under WSGI and ASGI."""
+    truth; ``request.user`` (and ``await request.auser()``) is its user when there is one.
+    Nothing is read until something asks, and a request without the session cookie costs no
+    query and no cache call.
+
+    Sync and async: under ASGI the database and cache work runs in a thread
+    (``sync_to_async``), never on the event loop; for an async view with a session cookie the
+    user is loaded before the view runs, so that ``request.user`` works there too."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+        self.async_mode = iscoroutinefunction(get_response)
+        if self.async_mode:
+            markcoroutinefunction(self)
+            # Django adapts process_view to the handler's mode; give it the native one.
+            self.process_view = self.aprocess_view  # type: ignore[method-assign,assignment]
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.async_mode:
+            return self.__acall__(request)
+        self.process_request(request)
+        response = self.get_response(request)
+        return self.process_response(request, response)
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        self.process_request(request)  # reads the cookie jar only: no I/O
+        response: HttpResponseBase = await self.get_response(request)
+        if self.has_work(request):
+            response = await sync_to_async(self.process_response)(request, response)
+        return response
 
     def process_request(self, request: HttpRequest) -> None:
         if token_cookie_name() not in request.COOKIES:
@@ -36,17 +106,47 @@ class AuthSessionMiddleware(MiddlewareMixin):
             return
         state = get_state(request)
         request.auth_session = SimpleLazyObject(state.get)  # type: ignore[attr-defined]
-        previous = getattr(request, "user", None)
-        request.user = SimpleLazyObject(  # type: ignore[assignment]
-            lambda: _user(request, previous)
-        )
+        setattr(request, PREVIOUS_USER, getattr(request, "user", None))
+        setattr(request, PREVIOUS_AUSER, getattr(request, "auser", None))
+        request.user = SimpleLazyObject(lambda: get_user(request))  # type: ignore[assignment]
+        request.auser = partial(aget_user, request)
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., Any],
+        view_args: Any,
+        view_kwargs: Any,
+    ) -> None:
+        """An async view runs on an event loop, where a lazy ``request.user`` cannot query:
+        load it now (WSGI: this runs in the request's thread)."""
+        if _is_async_view(view_func) and token_cookie_name() in request.COOKIES:
+            user = get_user(request)
+            getattr(user, "pk", None)  # a lazy fallback user is evaluated here, too
+            request.user = user
+
+    async def aprocess_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., Any],
+        view_args: Any,
+        view_kwargs: Any,
+    ) -> None:
+        if _is_async_view(view_func) and token_cookie_name() in request.COOKIES:
+            request.user = await aget_user(request)
+
+    def has_work(self, request: HttpRequest) -> bool:
+        """Does the response need our cookies or headers? Not when no cookie came in and no
+        view signed in."""
+        state: SessionState | None = getattr(request, STATE_ATTRIBUTE, None)
+        return state is not None and (state.presented or state.resolved)
 
     def process_response(
         self, request: HttpRequest, response: HttpResponseBase
     ) -> HttpResponseBase:
-        state: SessionState | None = getattr(request, STATE_ATTRIBUTE, None)
-        if state is None or not (state.presented or state.resolved):
-            return response  # no cookie came in and no view signed in: nothing to do
+        if not self.has_work(request):
+            return response
+        state: SessionState = getattr(request, STATE_ATTRIBUTE)
         patch_vary_headers(response, ("Cookie",))
         # As Django's SessionMiddleware: a failed response must not change the browser's session.
         if response.status_code < 500:

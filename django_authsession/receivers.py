@@ -1,11 +1,14 @@
 """Signal receivers: deactivating, deleting or changing the password of a user ends its sessions,
-including copies held in cookie caches (via revocation marks)."""
+including copies held in cookie caches (via revocation marks); Django's ``logout()`` ends the
+request's own."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from . import sessions
+from . import auth, sessions
+from .cookies import token_cookie_name
+from .state import STATE_ATTRIBUTE
 
 
 def end_sessions_on_deactivation_or_password_change(
@@ -27,3 +30,16 @@ def end_sessions_on_deactivation_or_password_change(
 def end_sessions_on_delete(sender: Any, instance: Any, **kwargs: Any) -> None:
     """The rows go by cascade; this also reaches the cookie caches."""
     sessions.revoke_user_sessions(instance.pk, reason="user-deleted")
+
+
+def end_session_on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """Django's own ``logout()`` (the admin's "Log out", ``LogoutView``, a project's view) ends
+    the app session of that request and clears its cookies in the response."""
+    if request is None:
+        return
+    request = getattr(request, "_request", request)
+    if getattr(request, auth.LOGGED_OUT_ATTRIBUTE, False):
+        return  # auth.logout() (our sign-out) sent this signal and has ended the session
+    if not hasattr(request, STATE_ATTRIBUTE) and token_cookie_name() not in request.COOKIES:
+        return  # no app session came in or started: leave the cookies alone
+    auth.end_session(request)

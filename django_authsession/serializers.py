@@ -40,26 +40,15 @@ def parse_iso(value: Any) -> datetime:
 class UserSerializer(serializers.BaseSerializer[Any]):
     """The documented user object; sign-in, sign-up and both session endpoints share it.
 
-    Read-only and on every uncached request, so it writes the dict directly instead of
-    building DRF fields per call. Point ``AUTHSESSION_USER_SERIALIZER`` at any DRF serializer
-    (or a subclass of this one extending ``to_representation``) to change the shape.
+    The object itself comes from the adapter (``AUTHSESSION_ADAPTER``), which reads any user
+    model. Point ``AUTHSESSION_USER_SERIALIZER`` at any DRF serializer (or a subclass of this
+    one extending ``to_representation``) to change the shape.
     """
 
     def to_representation(self, user: Any) -> dict[str, Any]:
-        organization = user.organization_id
-        return {
-            "id": str(user.pk),
-            "email": user.email,
-            "name": user.name,
-            "type": user.type,
-            "profession": user.profession,
-            "avatar": user.avatar,
-            "isActive": user.is_active,
-            "organizationId": None if organization is None else str(organization),
-            "isEmailVerified": user.is_email_verified,
-            "createdAt": iso_ms(user.created_at),
-            "updatedAt": iso_ms(user.updated_at),
-        }
+        from .adapter import get_adapter  # adapter imports this module's iso_ms
+
+        return get_adapter().user_data(user)
 
 
 @lru_cache(maxsize=8)

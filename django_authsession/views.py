@@ -8,7 +8,6 @@ import unicodedata
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.contrib.auth import authenticate, get_user_model, user_logged_in, user_logged_out
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import (
     RequestDataTooBig,
@@ -16,8 +15,8 @@ from django.core.exceptions import (
     TooManyFilesSent,
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from rest_framework import serializers as drf_serializers
@@ -28,7 +27,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import account_limit, debug, ratelimit, security, sessions
+from . import account_limit, auth, debug, ratelimit, security, sessions
+from .adapter import EmailTaken, get_adapter
 from .client_ip import UnknownClientAddress
 from .conf import app_settings
 from .exceptions import (
@@ -164,12 +164,7 @@ class SignOutView(AuthView):
     endpoint = "/sign-out"
 
     def post(self, request: Request) -> HttpResponse:
-        state = self.state
-        token = state.token()
-        if token is not None:
-            sessions.revoke_token(token)
-        state.end()
-        user_logged_out.send(sender=get_user_model(), request=request._request, user=None)
+        auth.logout(request._request)
         return Response({"success": True})
 
 
@@ -203,16 +198,18 @@ def _check_callback(url: str | None, request: HttpRequest) -> None:
 def _signed_in(
     view: AuthView, request: Request, user: Any, *, remember: bool
 ) -> tuple[str, dict[str, Any]]:
-    previous = view.state.token()
-    if previous is not None:  # signing in again replaces this browser's session
-        sessions.revoke_token(previous, reason="replaced")
     try:
-        session, token = sessions.create_session(user, request._request, remember=remember)
+        resolved = auth.login(request._request, user, remember=remember)
     except sessions.StalePassword as exc:  # the password changed while signing in
         raise invalid_credentials() from exc
-    resolved = view.state.start(session, token, remember=remember)
-    user_logged_in.send(sender=type(user), request=request._request, user=user)
-    return token, view.state.user_payload(resolved)
+    return resolved.token, view.state.user_payload(resolved)
+
+
+def _validation_error(exc: DjangoValidationError) -> drf_serializers.ValidationError:
+    """Django's model validation as DRF's, so the answer names the field."""
+    if hasattr(exc, "error_dict"):
+        return drf_serializers.ValidationError(exc.message_dict)
+    return drf_serializers.ValidationError({"non_field_errors": exc.messages})
 
 
 PASSWORD_FIELDS = ("password", "currentPassword", "newPassword")
@@ -232,8 +229,8 @@ class SignInEmailView(AuthView):
         callback = data.get("callbackURL") or None
         _check_callback(callback, request._request)
         account_limit.check(request._request, data["email"])
-        user = authenticate(request._request, username=data["email"], password=data["password"])
-        if user is None or not user.is_active:
+        user = get_adapter().authenticate(request._request, data["email"], data["password"])
+        if user is None:
             account_limit.record_failure(request._request, data["email"])
             raise invalid_credentials()
         token, user_json = _signed_in(self, request, user, remember=data["rememberMe"])
@@ -260,21 +257,14 @@ class SignUpEmailView(AuthView):
         form.is_valid(raise_exception=True)
         data = form.validated_data
         _check_callback(data.get("callbackURL") or None, request._request)
-        user_model = get_user_model()
-        email = user_model.objects.normalize_email(data["email"])
-        user = user_model(email=email, name=data["name"], avatar=data.get("image", ""))
+        raw = request.data  # a dict (JSON) or a QueryDict (form): the serializer accepted it
+        body: dict[str, Any] = raw.dict() if isinstance(raw, QueryDict) else dict(raw)
         try:
-            validate_password(data["password"], user)
-        except DjangoValidationError as exc:
-            raise drf_serializers.ValidationError({"password": exc.messages}) from exc
-        user.set_password(data["password"])
-        if user_model.objects.filter(email__iexact=email).exists():
-            raise user_exists()
-        try:
-            with transaction.atomic():
-                user.save()
-        except IntegrityError as exc:  # a concurrent sign-up with the same email won
+            user = get_adapter().create_user(request._request, {**body, **data})
+        except EmailTaken as exc:
             raise user_exists() from exc
+        except DjangoValidationError as exc:
+            raise _validation_error(exc) from exc
         token, user_json = _signed_in(self, request, user, remember=data["rememberMe"])
         return _no_store(Response({"token": token, "user": user_json}))
 

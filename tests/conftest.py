@@ -9,7 +9,31 @@ from django.test import Client
 
 from django_authsession import cookies
 from django_authsession.tokens import sign_cookie_value
-from tests.factories import UserFactory, create_session
+from tests.factories import SUPPLIED_USER_MODEL, UserFactory, create_session
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "supplied_user_model: about the supplied user model; skipped under another AUTH_USER_MODEL",
+    )
+    config.addinivalue_line(
+        "markers",
+        "custom_user_model: about the username-based model of tests.settings_custom_user",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The suite runs under both user models (CI runs it twice); a few tests are about one."""
+    skip_marker = "custom_user_model" if SUPPLIED_USER_MODEL else "supplied_user_model"
+    reason = (
+        "needs the custom user model: --ds=tests.settings_custom_user"
+        if SUPPLIED_USER_MODEL
+        else "about the supplied user model"
+    )
+    for item in items:
+        if item.get_closest_marker(skip_marker):
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture(autouse=True)

@@ -221,6 +221,7 @@ def test_sign_in_without_cache_sets_no_data_cookie(settings, client, user) -> No
     assert cookies.data_cookie_name() not in response.cookies
 
 
+@pytest.mark.supplied_user_model  # its long name, profession and avatar
 def test_large_user_is_chunked_and_read_back(client, user, django_assert_num_queries) -> None:
     long_avatar = "https://example.com/" + "a" * 2000
     type(user).objects.filter(pk=user.pk).update(

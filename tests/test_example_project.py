@@ -32,6 +32,7 @@ def demo_client() -> Client:
     return client
 
 
+@pytest.mark.supplied_user_model  # the demo user fills the supplied model's fields
 def test_create_demo_user_is_idempotent_and_keeps_sessions() -> None:
     call_command("create_demo_user")
     client = demo_client()

@@ -52,7 +52,7 @@ def test_request_user_comes_from_the_session(signed_in, rf) -> None:
     _client, session, token = signed_in
     request = rf.get("/")
     request.COOKIES[cookies.token_cookie_name()] = sign_cookie_value(token)
-    middleware = AuthSessionMiddleware(lambda r: None)  # type: ignore[arg-type]
+    middleware = AuthSessionMiddleware(lambda r: None)
     middleware.process_request(request)
     assert request.user.pk == session.user.pk
     assert request.auth_session.token == token

@@ -27,6 +27,7 @@ URL = "/api/auth/session"
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.supplied_user_model  # tests/test_user_models.py has the custom model's
 def test_signed_in_answer_has_exact_keys_and_values(signed_in) -> None:
     client, session, token = signed_in
     response = client.get(URL)

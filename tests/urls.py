@@ -9,4 +9,11 @@ urlpatterns = [
     path("api/me/", views.MeView.as_view(), name="me"),
     path("api/ping/", views.PingView.as_view(), name="ping"),
     path("api/unavailable/", views.UnavailableView.as_view(), name="unavailable"),
+    path("plain/login-required/", views.login_required_view),
+    path("plain/async-auser/", views.async_auser_view),
+    path("plain/async-user/", views.async_user_view),
+    path("plain/logout/", views.django_logout_view),
+    path("plain/alogout/", views.django_alogout_view),
+    path("plain/project-login/", views.project_login_view),
+    path("plain/project-logout/", views.project_logout_view),
 ]

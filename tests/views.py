@@ -1,12 +1,22 @@
-"""Project views used by the tests: a DRF view authenticated by our class, and a trivial one."""
+"""Project views used by the tests: a DRF view authenticated by our class, a trivial one, and
+plain Django views (sync and async) as a project writes them."""
 
 from typing import Any
 
+from django.contrib.auth import alogout as django_alogout
+from django.contrib.auth import get_user_model
+from django.contrib.auth import logout as django_logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_POST
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from django_authsession.auth import login as authsession_login
+from django_authsession.auth import logout as authsession_logout
 from django_authsession.authentication import AuthSessionAuthentication
 
 
@@ -38,3 +48,52 @@ class UnavailableView(APIView):
     def get(self, request: Request) -> Response:
         getattr(request._request, "auth_session", None)
         return Response({"error": "down"}, status=503)
+
+
+# Plain Django views of a project, sync and async, over the same session.
+
+
+def _who(user: Any) -> dict[str, Any]:
+    authenticated = bool(user.is_authenticated)
+    return {"authenticated": authenticated, "pk": str(user.pk) if authenticated else None}
+
+
+@login_required
+def login_required_view(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(_who(request.user))
+
+
+async def async_auser_view(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(_who(await request.auser()))
+
+
+async def async_user_view(request: HttpRequest) -> JsonResponse:
+    """``request.user`` itself (not ``auser()``) inside an async view."""
+    return JsonResponse({**_who(request.user), "email": getattr(request.user, "email", None)})
+
+
+@require_POST
+def django_logout_view(request: HttpRequest) -> JsonResponse:
+    """A project's own logout view through Django's ``logout()``."""
+    django_logout(request)
+    return JsonResponse({"logged_out": True})
+
+
+@require_POST
+async def django_alogout_view(request: HttpRequest) -> JsonResponse:
+    await django_alogout(request)
+    return JsonResponse({"logged_out": True})
+
+
+@require_POST
+def project_login_view(request: HttpRequest) -> JsonResponse:
+    """A project's own login flow (say, a magic link) starting an app session."""
+    user = get_object_or_404(get_user_model(), pk=request.POST["user"])
+    resolved = authsession_login(request, user, remember=request.POST.get("remember") != "0")
+    return JsonResponse({"user": str(user.pk), "session": str(resolved.session.pk)})
+
+
+@require_POST
+def project_logout_view(request: HttpRequest) -> JsonResponse:
+    authsession_logout(request)
+    return JsonResponse({"logged_out": True})

@@ -1,7 +1,7 @@
 """Better Auth's own JavaScript client (better-auth 1.7.25, from npm) against a live server of
 this app: sign-up, getSession, signIn, listSessions, revokeSession across two "browsers",
-changePassword (a third browser signed out by it),
-signOut. Needs Node.js and `npm ci` in tests/e2e; skipped without them."""
+changePassword (a third browser signed out by it), signOut. Against the WSGI live server
+and against uvicorn (ASGI). Needs Node.js and `npm ci` in tests/e2e; skipped without them."""
 
 from __future__ import annotations
 
@@ -23,10 +23,17 @@ pytestmark = [
 ]
 
 
-def test_better_auth_client_works_against_django(live_server, settings) -> None:
-    settings.AUTHSESSION_USE_SECURE_COOKIES = False  # plain http, as a browser on localhost
+def test_better_auth_client_against_wsgi(wsgi_server: str) -> None:
+    run_client(wsgi_server)
+
+
+def test_better_auth_client_against_uvicorn(asgi_server: str) -> None:
+    run_client(asgi_server)
+
+
+def run_client(server_url: str) -> None:
     done = subprocess.run(
-        ["node", str(SCRIPT), f"{live_server.url}/api/auth"],
+        ["node", str(SCRIPT), f"{server_url}/api/auth"],
         capture_output=True,
         text=True,
         timeout=120,
