@@ -198,7 +198,7 @@ def _insert_sessions(count: int, users: list[Any]) -> None:
     """``count`` session rows in one ``executemany``. Each distinct value is prepared once by its
     model field (so this works on any database); ``bulk_create`` prepares all 800,000 values one
     by one, which takes several times longer than the insert itself."""
-    fields = [
+    fields: list[Any] = [
         Session._meta.get_field(name)
         for name in (
             "id",
