@@ -33,6 +33,7 @@ from typing import Any
 
 import dj_database_url
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -42,7 +43,7 @@ from tests.factories import UserFactory, create_session
 
 pytestmark = [
     pytest.mark.skipif(
-        not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")),
+        not (os.environ.get("REDIS_URL") and connection.vendor == "postgresql"),
         reason="needs PostgreSQL and Redis shared by the workers: run with DATABASE_URL and "
         "REDIS_URL (CI's second pass does)",
     ),
@@ -210,6 +211,7 @@ def server(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> I
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.workers_settings",
+        "AUTHSESSION_TEST_SETTINGS": settings.SETTINGS_MODULE,  # the same user model
         "DATABASE_URL": "postgres://{USER}:{PASSWORD}@{HOST}:{PORT}/{NAME}".format(
             **{k: v or "" for k, v in test_db.items()}
         ),
