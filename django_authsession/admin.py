@@ -179,7 +179,7 @@ class SessionAdmin(SessionColumns, _SessionAdminBase):
     def get_search_fields(self, request: HttpRequest) -> list[str]:
         return [f"user__{name}" for name in _user_lookups()] + ["ip_address"]
 
-    @admin.display(description=_("user"), ordering="user_id")
+    @admin.display(description=_("user"), ordering=f"user__{_user_lookups()[0]}")
     def user_email(self, obj: Session) -> str:
         return _user_label(obj.user)
 

@@ -148,6 +148,14 @@ def test_session_changelist_is_a_device_list_without_token(admin_client) -> None
     _assert_no_token(response, session, token)
 
 
+def test_session_changelist_sorts_by_user_email(admin_client) -> None:
+    sessions = [_session()[0] for _ in range(3)]
+    emails = sorted(_email(s.user) for s in sessions)
+    for order, expected in (("1", emails), ("-1", emails[::-1])):
+        response = admin_client.get(reverse(SESSION_CHANGELIST), {"o": order})
+        assert [_email(s.user) for s in response.context["cl"].result_list] == expected
+
+
 def test_session_changelist_status_filter(admin_client) -> None:
     active, _ = _session()
     expired, _ = _session()
