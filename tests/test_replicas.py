@@ -20,6 +20,7 @@ from django.db import connections
 from django.test.utils import CaptureQueriesContext
 
 from django_authsession import cookies, sessions
+from django_authsession.conf import app_settings
 from django_authsession.models import Session
 from django_authsession.tokens import sign_cookie_value
 from tests.factories import DEFAULT_PASSWORD, UserFactory, create_session
@@ -150,6 +151,21 @@ def test_revoked_session_still_on_the_replica_is_refused(settings, make_client) 
     assert Session.objects.using("lagging_replica").filter(pk=session.pk).exists()
     assert _browser(make_client, token).get(URL).json() == NULL_ANSWER
     assert _browser(make_client, kept_token).get(URL).json()["user"]["email"] == user.email
+
+
+@lagging
+def test_revoked_session_is_refused_for_as_long_as_the_cookie_cache_could_hold_it(
+    settings, make_client
+) -> None:
+    """The bound on tolerated lag: the marks outlive the longest cookie cache (README)."""
+    settings.DATABASE_ROUTERS = [LAGGING]
+    user = UserFactory()
+    session, token = create_session(user)
+    replicate(user, session)
+    sessions.revoke_sessions([session], reason="test")
+    lifetime = max(app_settings.COOKIE_CACHE_MAX_AGE, 60) + 59  # 5 min cache + 59 s
+    with time_machine.travel(timedelta(seconds=lifetime)):
+        assert _browser(make_client, token).get(URL).json() == NULL_ANSWER
 
 
 @lagging
