@@ -92,10 +92,10 @@ def read_session(stored_token: str, *, primary: bool = False) -> Session | None:
     Writes go where the routers send writes (the primary), so with a replica the two can
     disagree for as long as replication lags: a session just created is not on the replica yet
     (read it from the primary rather than answer "signed out"), and a session just revoked is
-    still there (refuse it when the cache holds a revocation mark for it, as cookie-cache hits
-    do; marks live ``COOKIE_CACHE_MAX_AGE`` + 60 s, the bound on tolerated lag). ``primary``
-    reads the primary only, for reads that decide a write. Without routers both aliases are
-    ``default``: one query, no cache call.
+    still there (when a revocation mark covers it, as for cookie-cache hits, the replica's copy
+    is not trusted and the primary answers; marks live ``COOKIE_CACHE_MAX_AGE`` + 60 s, the
+    bound on tolerated lag). ``primary`` reads the primary only, for reads that decide a write.
+    Without routers both aliases are ``default``: one query, no cache call.
     """
     write_alias = router.db_for_write(Session)
     read_alias = write_alias if primary else router.db_for_read(Session)
@@ -106,7 +106,8 @@ def read_session(stored_token: str, *, primary: bool = False) -> Session | None:
         return _fetch_session(stored_token, write_alias)  # not replicated yet
     created_ms = int(session.created_at.timestamp() * 1000)
     if revocation.is_revoked(session.token, session.user_id, created_ms):
-        return None  # revoked on the primary, not yet on the replica
+        # Revoked on the primary, not yet on the replica (or the marks cannot be read).
+        return _fetch_session(stored_token, write_alias)
     return session
 
 

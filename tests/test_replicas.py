@@ -149,7 +149,10 @@ def test_revoked_session_still_on_the_replica_is_refused(settings, make_client) 
     replicate(user, session, kept)
     sessions.revoke_sessions([session], reason="test")  # on the primary only
     assert Session.objects.using("lagging_replica").filter(pk=session.pk).exists()
-    assert _browser(make_client, token).get(URL).json() == NULL_ANSWER
+    with queries_on("default", "lagging_replica") as queries:
+        assert _browser(make_client, token).get(URL).json() == NULL_ANSWER
+    assert _kinds(queries["lagging_replica"]) == ["SELECT"]  # found, but marked revoked:
+    assert _kinds(queries["default"]) == ["SELECT"]  # the primary answers (no row)
     assert _browser(make_client, kept_token).get(URL).json()["user"]["email"] == user.email
 
 
