@@ -1,4 +1,5 @@
-"""Admin for sessions (read-only, revoke through ``sessions.py``) and for the supplied user model.
+"""Admin for sessions as a device list (read-only, revoke through ``sessions.py``), the pieces
+a project adds to its own user admin, and the user admin of the supplied user model.
 
 The session token, in any form, is never shown: not in lists, detail pages, searches, history
 or object names. Every way the admin ends a session (the revoke actions, the delete view, the
@@ -8,6 +9,7 @@ revocation marks are written and copies held in cookie caches stop working too.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
@@ -16,16 +18,22 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.constants import LOOKUP_SEP
+from django.db.models.functions import Now
 from django.forms import Field as FormField
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.text import Truncator
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.timesince import timesince, timeuntil
+from django.utils.timezone import localtime
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from . import sessions
+from .devices import describe_user_agent
 from .models import Session, User
 
 if TYPE_CHECKING:
@@ -34,51 +42,99 @@ if TYPE_CHECKING:
     _UserCreationFormBase = AdminUserCreationForm[User]
     _UserChangeFormBase = DjangoUserChangeForm[User]
     _UserAdminBase = DjangoUserAdmin[User]
+    _MixinBase = admin.ModelAdmin[Any]
 else:  # these classes are generic for the type checker only
     _SessionAdminBase = admin.ModelAdmin
     _SessionInlineBase = admin.TabularInline
     _UserCreationFormBase = AdminUserCreationForm
     _UserChangeFormBase = DjangoUserChangeForm
     _UserAdminBase = DjangoUserAdmin
+    _MixinBase = object
 
-USER_AGENT_DISPLAY_LENGTH = 60
 # Never shown, searched or filtered on.
 HIDDEN_SESSION_FIELDS = frozenset({"token", "password_digest"})
 
 # What the admin may show of a session; ``token`` is deliberately absent.
 SESSION_FIELDS = (
     "user",
+    "device",
     "ip_address",
     "user_agent",
     "created_at",
     "updated_at",
     "expires_at",
-    "active",
+    "status",
 )
 
 
-def _is_active(session: Session) -> bool:
-    return not session.is_expired(timezone.now())
+def _when(value: datetime) -> str:
+    """A compact local date and time ("2026-03-07 14:22")."""
+    return date_format(localtime(value), "Y-m-d H:i")
 
 
-def _short_user_agent(session: Session) -> str:
-    return Truncator(session.user_agent).chars(USER_AGENT_DISPLAY_LENGTH)
+def _relative(value: datetime) -> str:
+    """ "3 days ago" / "in 6 days" (the exact time in the tooltip), so a device list of seven
+    columns fits a 1280 px window beside the admin's sidebar and filters."""
+    now = timezone.now()
+    if abs(now - value) < timedelta(minutes=1):
+        text = gettext("just now")
+    elif value <= now:
+        text = gettext("%(time)s ago") % {"time": timesince(value, now, depth=1)}
+    else:
+        text = gettext("in %(time)s") % {"time": timeuntil(value, now, depth=1)}
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>', value.isoformat(), _when(value), text
+    )
+
+
+def _user_label(user: Any) -> str:
+    """The user's email address, or what the model prints when it has none."""
+    return str(getattr(user, user.get_email_field_name(), "") or user)
+
+
+def _user_lookups() -> list[str]:
+    """The user's email field (and its login name, when that is another field) for searches:
+    works for any ``AUTH_USER_MODEL``."""
+    user_model = get_user_model()
+    names = [user_model.get_email_field_name(), user_model.USERNAME_FIELD]
+    fields = {f.name for f in user_model._meta.get_fields()}
+    return list(dict.fromkeys(name for name in names if name in fields))
 
 
 class SessionColumns:
-    """Columns shared by the session list and the user's sessions inline."""
+    """Columns shared by the session list, its detail page and the user's sessions inline."""
 
-    @admin.display(description=_("user agent"))
-    def short_user_agent(self, obj: Session) -> str:
-        return _short_user_agent(obj)
+    @admin.display(description=_("device"), ordering="user_agent")
+    def device(self, obj: Session) -> str:
+        return describe_user_agent(obj.user_agent)
 
-    @admin.display(description=_("active"), boolean=True)
-    def active(self, obj: Session) -> bool:
-        return _is_active(obj)
+    @admin.display(description=_("IP address"), ordering="ip_address")
+    def ip(self, obj: Session) -> str:
+        """IPv6 addresses may wrap after a colon; IPv4 addresses never wrap."""
+        return format_html_join(
+            mark_safe(":<wbr>"), "{}", ((part,) for part in obj.ip_address.split(":"))
+        )
+
+    @admin.display(description=_("created"), ordering="created_at")
+    def created(self, obj: Session) -> str:
+        return _relative(obj.created_at)
+
+    @admin.display(description=_("last active"), ordering="updated_at")
+    def last_active(self, obj: Session) -> str:
+        """When the session was created or last extended (requests in between write nothing)."""
+        return _relative(obj.updated_at)
+
+    @admin.display(description=_("expires"), ordering="expires_at")
+    def expires(self, obj: Session) -> str:
+        return _relative(obj.expires_at)
+
+    @admin.display(description=_("status"))
+    def status(self, obj: Session) -> str:
+        return gettext("Expired") if obj.is_expired(timezone.now()) else gettext("Active")
 
 
 class SessionStatusFilter(admin.SimpleListFilter):
-    """Active (not yet expired) or expired sessions."""
+    """Active (not yet expired) or expired sessions. (Revoked sessions are deleted.)"""
 
     title = _("status")
     parameter_name = "status"
@@ -87,40 +143,49 @@ class SessionStatusFilter(admin.SimpleListFilter):
         return [("active", _("Active")), ("expired", _("Expired"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
-        now = timezone.now()
         if self.value() == "active":
-            return queryset.filter(expires_at__gt=now)
+            return queryset.filter(expires_at__gt=Now())
         if self.value() == "expired":
-            return queryset.filter(expires_at__lte=now)
+            return queryset.filter(expires_at__lte=Now())
         return queryset
 
 
 @admin.register(Session)
 class SessionAdmin(SessionColumns, _SessionAdminBase):
-    """Read-only view of sessions; ending one always writes a revocation mark."""
+    """Read-only device list; ending a session always writes a revocation mark."""
 
     list_display = (
         "user_email",
-        "ip_address",
-        "short_user_agent",
-        "created_at",
-        "updated_at",
-        "expires_at",
-        "active",
+        "device",
+        "ip",
+        "created",
+        "last_active",
+        "expires",
+        "status",
     )
-    list_filter = (SessionStatusFilter, "expires_at", "created_at")
-    search_fields = ("user__email", "ip_address")
+    list_filter = (SessionStatusFilter, "created_at", "expires_at")
     list_select_related = ("user",)
-    date_hierarchy = "created_at"
+    list_per_page = 100
+    show_full_result_count = False  # one COUNT(*) fewer on a table of millions
     ordering = ("-created_at",)
     fields = SESSION_FIELDS
     readonly_fields = SESSION_FIELDS
     exclude = ("token",)
     actions = ("revoke_selected",)
 
-    @admin.display(description=_("user"), ordering="user__email")
+    class Media:
+        css = {"all": ("django_authsession/admin.css",)}
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Session]:
+        """The user joined on every page: the title names the user (``Session.__str__``)."""
+        return super().get_queryset(request).select_related("user")
+
+    def get_search_fields(self, request: HttpRequest) -> list[str]:
+        return [f"user__{name}" for name in _user_lookups()] + ["ip_address"]
+
+    @admin.display(description=_("user"), ordering=f"user__{_user_lookups()[0]}")
     def user_email(self, obj: Session) -> str:
-        return str(obj.user.email)
+        return _user_label(obj.user)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -155,11 +220,12 @@ class SessionAdmin(SessionColumns, _SessionAdminBase):
 
 
 class SessionInline(SessionColumns, _SessionInlineBase):
-    """The user's sessions, read-only and without the token; revoke with the user action."""
+    """A user's sessions as a device list, read-only and without the token. Add it to any
+    ``UserAdmin`` (``inlines = [SessionInline]``); revoke with :func:`revoke_all_sessions`."""
 
     model = Session
     fk_name = "user"
-    fields = ("ip_address", "short_user_agent", "created_at", "expires_at", "active")
+    fields = ("device", "ip", "created", "last_active", "expires", "status")
     readonly_fields = fields
     ordering = ("-created_at",)
     extra = 0
@@ -167,6 +233,13 @@ class SessionInline(SessionColumns, _SessionInlineBase):
     can_delete = False  # a formset delete would bypass revocation marks
     show_change_link = True
     verbose_name_plural = _("sessions")
+
+    class Media:
+        css = {"all": ("django_authsession/admin.css",)}
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Session]:
+        """The user joined, for each row's title (``Session.__str__``)."""
+        return super().get_queryset(request).select_related("user")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -176,6 +249,68 @@ class SessionInline(SessionColumns, _SessionInlineBase):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.action(description=_("Revoke all sessions"), permissions=["change"])
+def revoke_all_sessions(
+    modeladmin: admin.ModelAdmin[Any], request: HttpRequest, queryset: QuerySet[Any]
+) -> None:
+    """An action for any user admin (``actions = [revoke_all_sessions]``): ends every session
+    of the selected users, in every browser (revocation marks included)."""
+    users = list(queryset.values_list("pk", flat=True))
+    count = sum(sessions.revoke_user_sessions(pk, reason="admin") for pk in users)
+    modeladmin.message_user(
+        request,
+        ngettext(
+            "%(count)d session of %(users)d user(s) was revoked.",
+            "%(count)d sessions of %(users)d user(s) were revoked.",
+            count,
+        )
+        % {"count": count, "users": len(users)},
+        messages.SUCCESS,
+    )
+
+
+class UserSessionsAdminMixin(_MixinBase):
+    """Sessions in a project's own user admin, for any ``AUTH_USER_MODEL``::
+
+        from django_authsession.admin import UserSessionsAdminMixin
+
+        class MyUserAdmin(UserSessionsAdminMixin, UserAdmin): ...
+
+    adds :class:`SessionInline` to the change page, the :func:`revoke_all_sessions` action and
+    a "sessions" column (active sessions, counted in the list's one query)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if revoke_all_sessions not in (self.actions or ()):
+            self.actions = (*(self.actions or ()), revoke_all_sessions)
+
+    def get_inlines(self, request: HttpRequest, obj: Any) -> list[type[Any]]:
+        """The sessions inline on the change page (not on the add form)."""
+        inlines = list(super().get_inlines(request, obj))
+        if obj is not None and SessionInline not in inlines:
+            inlines.append(SessionInline)
+        return inlines
+
+    def get_list_display(self, request: HttpRequest) -> list[Any]:
+        list_display: list[Any] = list(super().get_list_display(request))
+        if "session_count" not in list_display:
+            list_display.append("session_count")
+        return list_display
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset: QuerySet[Any] = super().get_queryset(request)
+        annotated: QuerySet[Any] = queryset.annotate(
+            active_session_count=Count(
+                "auth_sessions", filter=Q(auth_sessions__expires_at__gt=Now())
+            )
+        )
+        return annotated
+
+    @admin.display(description=_("sessions"), ordering="active_session_count")
+    def session_count(self, obj: Any) -> int:
+        return int(getattr(obj, "active_session_count", 0))
 
 
 def _user_formfield(db_field: models.Field[Any, Any], **kwargs: Any) -> FormField | None:
@@ -203,8 +338,9 @@ class UserChangeForm(_UserChangeFormBase):
         formfield_callback = _user_formfield
 
 
-class UserAdmin(_UserAdminBase):
-    """Django's user admin with the email address as login name and the sessions inline."""
+class UserAdmin(UserSessionsAdminMixin, _UserAdminBase):
+    """Django's user admin for the supplied model: the email address as login name, the
+    user's sessions inline, their count in the list and a "Revoke all sessions" action."""
 
     form = UserChangeForm
     add_form = UserCreationForm
@@ -240,41 +376,10 @@ class UserAdmin(_UserAdminBase):
     )
     readonly_fields = ("created_at", "updated_at")
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    list_display = ("email", "name", "type", "is_active", "is_staff", "created_at")
+    list_display = ("email", "name", "is_active", "is_staff")  # + "sessions": fits 1280 px
     list_filter = ("is_staff", "is_superuser", "is_active", "groups")
     search_fields = ("email", "name")
     ordering = ("email",)
-    inlines = (SessionInline,)
-    actions = ("revoke_all_sessions",)
-
-    def get_inlines(self, request: HttpRequest, obj: Any) -> list[type[Any]]:
-        """No sessions inline on the add form."""
-        return list(self.inlines) if obj is not None else []
-
-    @admin.action(description=_("Revoke all sessions"), permissions=["change"])
-    def revoke_all_sessions(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        users = list(queryset.values_list("pk", flat=True))
-        count = sum(sessions.revoke_user_sessions(pk, reason="admin") for pk in users)
-        self.message_user(
-            request,
-            ngettext(
-                "%(count)d session of %(users)d user(s) was revoked.",
-                "%(count)d sessions of %(users)d user(s) were revoked.",
-                count,
-            )
-            % {"count": count, "users": len(users)},
-            messages.SUCCESS,
-        )
-
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        """Revoke first, so the user's cookie caches stop working with the cascade."""
-        sessions.revoke_user_sessions(obj.pk, reason="admin")
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        for pk in queryset.values_list("pk", flat=True):
-            sessions.revoke_user_sessions(pk, reason="admin")
-        super().delete_queryset(request, queryset)
 
 
 if get_user_model() is User:

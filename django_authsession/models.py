@@ -13,6 +13,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .devices import describe_user_agent
+
 
 class UserManager(BaseUserManager["AbstractUser"]):
     """Emails are the login name and are stored lower-cased, as Better Auth does."""
@@ -165,8 +167,12 @@ class Session(models.Model):
         ]
 
     def __str__(self) -> str:
-        # Never the token: this string shows up in the admin and in logs.
-        return f"{self.user_id} @ {self.ip_address or '?'} ({self.created_at:%Y-%m-%d %H:%M})"
+        # Never the token: this string shows up in the admin and in logs. The user's email only
+        # when the user is loaded already (the admin joins it): printing runs no query.
+        who: object = self.user_id
+        if Session.user.is_cached(self):
+            who = getattr(self.user, self.user.get_email_field_name(), "") or self.user
+        return f"{who} ({describe_user_agent(self.user_agent)})"
 
     def is_expired(self, now: Any = None) -> bool:
         return bool(self.expires_at <= (now or timezone.now()))

@@ -21,7 +21,7 @@ from django.views.decorators.debug import sensitive_variables
 from . import password_binding, revocation, signals
 from .client_ip import get_client_ip
 from .conf import app_settings
-from .models import Session
+from .models import Session, SessionQuerySet
 from .tokens import generate_token, storage_key
 
 USER_AGENT_MAX_LENGTH = 1024
@@ -98,8 +98,48 @@ def _password_changed_since_read(user: Any) -> bool:
     """One query: does the user row still hold the password hash ``user`` was read with?"""
     if not hasattr(user, "password"):
         return False
-    manager = type(user)._default_manager
-    return not manager.filter(pk=user.pk, password=user.password).exists()
+    model = type(user)
+    primary = router.db_for_write(model, instance=user)  # a lagging replica would not know yet
+    rows = model._default_manager.using(primary)
+    return not rows.filter(pk=user.pk, password=user.password).exists()
+
+
+def _fetch_session(stored_token: str, using: str) -> Session | None:
+    """The session with its user joined, from the database ``using``."""
+    try:
+        return Session.objects.using(using).select_related("user").get(token=stored_token)
+    except Session.DoesNotExist:
+        return None
+
+
+def read_session(stored_token: str, *, primary: bool = False) -> Session | None:
+    """The session row, read where ``DATABASE_ROUTERS`` send reads of sessions (a replica).
+
+    Writes go where the routers send writes (the primary), so with a replica the two can
+    disagree for as long as replication lags: a session just created is not on the replica yet
+    (read it from the primary rather than answer "signed out"), and a session just revoked is
+    still there (when a revocation mark covers it, as for cookie-cache hits, the replica's copy
+    is not trusted and the primary answers; marks live ``COOKIE_CACHE_MAX_AGE`` + 60 s, the
+    bound on tolerated lag). ``primary`` reads the primary only, for reads that decide a write.
+    Without routers both aliases are ``default``: one query, no cache call.
+    """
+    write_alias = router.db_for_write(Session)
+    read_alias = write_alias if primary else router.db_for_read(Session)
+    if read_alias == write_alias:
+        return _fetch_session(stored_token, write_alias)
+    session = _fetch_session(stored_token, read_alias)
+    if session is None:
+        return _fetch_session(stored_token, write_alias)  # not replicated yet
+    created_ms = int(session.created_at.timestamp() * 1000)
+    if revocation.is_revoked(session.token, session.user_id, created_ms):
+        # Revoked on the primary, not yet on the replica (or the marks cannot be read).
+        return _fetch_session(stored_token, write_alias)
+    return session
+
+
+def _primary_sessions() -> SessionQuerySet:
+    """Sessions on the primary: reads that choose rows to revoke must not miss new ones."""
+    return Session.objects.using(router.db_for_write(Session))
 
 
 def _past_absolute_age(session: Session, now: datetime) -> bool:
@@ -108,12 +148,14 @@ def _past_absolute_age(session: Session, now: datetime) -> bool:
 
 
 @sensitive_variables("token")
-def resolve_from_db(token: str, *, now: datetime | None = None) -> ResolvedSession | None:
-    """One query (the session with its user joined). An expired row presented is deleted."""
+def resolve_from_db(
+    token: str, *, now: datetime | None = None, primary: bool = False
+) -> ResolvedSession | None:
+    """One query (the session with its user joined), on a replica if the routers say so
+    (see :func:`read_session`). An expired row presented is deleted."""
     now = now or timezone.now()
-    try:
-        session = Session.objects.select_related("user").get(token=storage_key(token))
-    except Session.DoesNotExist:
+    session = read_session(storage_key(token), primary=primary)
+    if session is None:
         return None
     if session.is_expired(now) or _past_absolute_age(session, now):
         Session.objects.filter(pk=session.pk, expires_at=session.expires_at).delete()
@@ -146,7 +188,7 @@ def refresh(resolved: ResolvedSession, *, now: datetime | None = None) -> Resolv
     and a session revoked in the meantime is never brought back. ``None``: the session is gone."""
     now = now or timezone.now()
     if resolved.from_cache:
-        fresh = resolve_from_db(resolved.token, now=now)
+        fresh = resolve_from_db(resolved.token, now=now, primary=True)
         if fresh is None or not refresh_due(fresh.session, now):
             return fresh
         resolved = fresh
@@ -160,8 +202,8 @@ def refresh(resolved: ResolvedSession, *, now: datetime | None = None) -> Resolv
         expires_at=new_expiry, updated_at=now
     )
     if not updated:
-        # Revoked or refreshed by a concurrent request: the database has the answer.
-        return resolve_from_db(resolved.token, now=now)
+        # Revoked or refreshed by a concurrent request: the primary has the answer.
+        return resolve_from_db(resolved.token, now=now, primary=True)
     session.expires_at = new_expiry
     session.updated_at = now
     resolved.refreshed = True
@@ -203,7 +245,7 @@ def revoke_user_sessions(
     user_id: Any, *, except_token: str | None = None, reason: str = "revoke-sessions"
 ) -> int:
     """End every session of the user (or every other one, keeping ``except_token``)."""
-    queryset = Session.objects.for_user(user_id)
+    queryset = _primary_sessions().for_user(user_id)
     if except_token is not None:
         queryset = queryset.exclude(token=storage_key(except_token))
     else:
@@ -215,7 +257,7 @@ def revoke_sessions_of_other_passwords(user: Any, *, password_set: bool = False)
     """End the user's sessions bound to another password state than the user's current one;
     with ``password_set`` (``set_password`` was called) also the unbound ones. One query to
     read the user's sessions, plus the revocation when some are stale."""
-    rows = Session.objects.for_user(user.pk).values_list(
+    rows = _primary_sessions().for_user(user.pk).values_list(
         "pk", "token", "user_id", "password_digest"
     )
     stale = [
@@ -232,8 +274,9 @@ def list_user_sessions(user_id: Any, *, now: datetime | None = None) -> list[Ses
 
 @sensitive_variables("token")
 def get_user_session(user_id: Any, *, token: str | None = None, pk: Any = None) -> Session | None:
-    """One of the user's sessions by raw token or by id; never another user's."""
-    queryset = Session.objects.for_user(user_id)
+    """One of the user's sessions by raw token or by id; never another user's. Read on the
+    primary: the caller revokes what it finds."""
+    queryset = _primary_sessions().for_user(user_id)
     try:
         if token is not None:
             return queryset.get(token=storage_key(token))

@@ -59,6 +59,16 @@ DATABASES = {
         os.environ.get("DATABASE_URL", "sqlite:///:memory:"), conn_max_age=0
     )
 }
+# Read-replica tests (tests/test_replicas.py), created only for the tests that ask for them:
+# "replica" mirrors the primary (replication without lag); "lagging_replica" is a database of
+# its own that a test fills by hand, to play a replica that has not caught up yet.
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+DATABASES["lagging_replica"] = {
+    **DATABASES["default"],
+    "TEST": {"NAME": None}
+    if DATABASES["default"]["ENGINE"].endswith("sqlite3")
+    else {"NAME": f"test_{DATABASES['default']['NAME']}_lagging"},
+}
 
 REDIS_URL = os.environ.get("REDIS_URL")
 CACHES: dict[str, Any]

@@ -1,53 +1,56 @@
-"""The admin (DESIGN.md "admin.py"): sessions read-only and never showing the token; every way
-of ending a session from the admin writes revocation marks; the user admin for the supplied
-model, with its sessions inline and a "Revoke all sessions" action."""
+"""The admin (README "Admin"): sessions as a read-only device list that never shows the token;
+every way of ending a session from the admin writes revocation marks; a project's own user admin,
+for any ``AUTH_USER_MODEL``, gets the sessions inline, their count and "Revoke all sessions"."""
 
 from __future__ import annotations
 
-import itertools
+import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
+from django.db import connection
 from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 
 from django_authsession import cookies, revocation
-from django_authsession.admin import SessionAdmin, UserAdmin
-from django_authsession.models import Session
+from django_authsession.admin import SessionAdmin, UserSessionsAdminMixin
+from django_authsession.models import Session, User
 from django_authsession.tokens import sign_cookie_value
-from tests.factories import DEFAULT_PASSWORD, create_session
+from tests.factories import DEFAULT_PASSWORD, UserFactory, create_session
 from tests.helpers import NULL_ANSWER
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.project_admin")]
 
 IP = "203.0.113.77"
-USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AdminTestBrowser/123.4 " + "x" * 80
+USER_AGENT = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0 "
+    "AdminTestBrowser/123.4"
+)
+DEVICE = "Firefox on Windows"
 
 SESSION_CHANGELIST = "admin:django_authsession_session_changelist"
-USER_CHANGELIST = "admin:django_authsession_user_changelist"
-
-_emails = itertools.count()
+supplied_model_only = pytest.mark.skipif(
+    get_user_model() is not User, reason="about the supplied user model's own admin"
+)
 
 
 def _user(**fields: Any) -> Any:
-    """A user made as sign-up makes one. (``UserFactory`` saves the password a second time,
-    which the post_save receiver takes for a password change and marks all of the user's
-    sessions revoked, so ``is_revoked(..., cached_at_ms=0)`` would be true for every session.)"""
-    model: Any = get_user_model()
-    number = next(_emails)
-    email = f"person{number}@example.com"
-    if model.USERNAME_FIELD == "email":
-        fields.setdefault("name", "Admin Test")
-        return model.objects.create_user(email, DEFAULT_PASSWORD, **fields)
-    return model.objects.create_user(f"person{number}", email, DEFAULT_PASSWORD, **fields)
+    return UserFactory(**fields)
 
 
-def _session(user: Any = None) -> tuple[Session, str]:
+def _email(user: Any) -> str:
+    return str(getattr(user, user.get_email_field_name()))
+
+
+def _session(user: Any = None, user_agent: str = USER_AGENT) -> tuple[Session, str]:
     """A session created from a request, so it has an IP address and a user agent."""
-    request = RequestFactory().get("/", REMOTE_ADDR=IP, HTTP_USER_AGENT=USER_AGENT)
+    request = RequestFactory().get("/", REMOTE_ADDR=IP, HTTP_USER_AGENT=user_agent)
     return create_session(user or _user(), request=request)
 
 
@@ -62,8 +65,11 @@ def _session_url(name: str, session: Session) -> str:
     return reverse(f"admin:django_authsession_session_{name}", args=[session.pk])
 
 
-def _user_url(name: str, user: Any) -> str:
-    return reverse(f"admin:django_authsession_user_{name}", args=[user.pk])
+def _user_url(name: str, user: Any = None) -> str:
+    """A URL of the project's own user admin (tests/project_admin.py)."""
+    opts = get_user_model()._meta
+    args = [user.pk] if user is not None else []
+    return reverse(f"project_admin:{opts.app_label}_{opts.model_name}_{name}", args=args)
 
 
 def _run_action(client: Client, url: str, action: str, pks: list[Any]) -> Any:
@@ -76,72 +82,193 @@ def _messages(response: Any) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
-# --- registration -------------------------------------------------------------------------
+# --- registration and titles --------------------------------------------------------------
 
 
-@pytest.mark.supplied_user_model
 def test_models_are_registered_with_our_admins() -> None:
     assert isinstance(admin.site._registry[Session], SessionAdmin)
-    assert isinstance(admin.site._registry[get_user_model()], UserAdmin)
+    if get_user_model() is User:
+        assert isinstance(admin.site._registry[User], UserSessionsAdminMixin)
 
 
-def test_admin_user_fixture_works_with_email_login(admin_user) -> None:
-    assert admin_user.email == "admin@example.com"
-    assert admin_user.is_superuser
-
-
-def test_session_str_has_no_token() -> None:
+def test_session_title_is_the_users_email_and_device(django_assert_num_queries) -> None:
     session, token = _session()
-    assert token not in str(session)
-    assert session.token not in str(session)
+    loaded = Session.objects.select_related("user").get(pk=session.pk)
+    assert str(loaded) == f"{_email(session.user)} ({DEVICE})"
+    unloaded = Session.objects.get(pk=session.pk)
+    with django_assert_num_queries(0):  # printing a session never queries
+        assert str(unloaded) == f"{session.user_id} ({DEVICE})"
+    for text in (str(loaded), str(unloaded)):
+        assert token not in text
+        assert session.token not in text
 
 
-# --- session admin: read-only, no token ---------------------------------------------------
+def test_session_change_page_title_names_user_and_device(admin_client) -> None:
+    session, token = _session()
+    response = admin_client.get(_session_url("change", session))
+    assert response.status_code == 200
+    title = f"{_email(session.user)} ({DEVICE})"
+    assert response.context["subtitle"] == title
+    assert f"<title>{title} |" in response.content.decode()
+    _assert_no_token(response, session, token)
 
 
-def test_session_changelist_shows_session_without_token(admin_client) -> None:
+# --- session admin: a device list, read-only, no token -----------------------------------
+
+
+def test_session_changelist_is_a_device_list_without_token(admin_client) -> None:
     session, token = _session()
     response = admin_client.get(reverse(SESSION_CHANGELIST))
     assert response.status_code == 200
     content = response.content.decode()
-    assert IP in content
-    assert session.user.email in content
-    assert "AdminTestBrowser" in content
-    assert USER_AGENT not in content  # shortened in the list
+    assert [str(h["text"]).lower() for h in response.context["result_headers"][1:]] == [
+        "user",
+        "device",
+        "ip address",
+        "created",
+        "last active",
+        "expires",
+        "status",
+    ]
+    (row,) = response.context["results"]
+    assert _email(session.user) in row[1]
+    assert DEVICE in row[2]
+    assert IP in row[3]
+    assert "just now" in row[4]
+    assert session.created_at.strftime("%Y-%m-%d %H:%M") in row[4]  # in the tooltip
+    assert "just now" in row[5]
+    assert "in 6\xa0days" in row[6]  # 6 days 23:59:59, rounded down as Django does
+    assert session.expires_at.strftime("%Y-%m-%d %H:%M") in row[6]
+    assert "Active" in row[7]
+    with time_machine.travel(timedelta(days=2, hours=1)):
+        (row,) = admin_client.get(reverse(SESSION_CHANGELIST)).context["results"]
+    assert "2\xa0days ago" in row[4]
+    assert "in 4\xa0days" in row[6]
+    assert "AdminTestBrowser" not in content  # the raw user agent is for the detail page
     _assert_no_token(response, session, token)
 
 
-@pytest.mark.parametrize(
-    "query", [{"status": "active"}, {"status": "expired"}, {"created_at__year": "2020"}]
-)
-def test_session_changelist_filters_render(admin_client, query) -> None:
-    session, token = _session()
-    response = admin_client.get(reverse(SESSION_CHANGELIST), query)
-    assert response.status_code == 200
-    _assert_no_token(response, session, token)
+def test_session_changelist_sorts_by_user_email(admin_client) -> None:
+    sessions = [_session()[0] for _ in range(3)]
+    emails = sorted(_email(s.user) for s in sessions)
+    for order, expected in (("1", emails), ("-1", emails[::-1])):
+        response = admin_client.get(reverse(SESSION_CHANGELIST), {"o": order})
+        assert [_email(s.user) for s in response.context["cl"].result_list] == expected
+
+
+def test_session_changelist_status_filter(admin_client) -> None:
+    active, _ = _session()
+    expired, _ = _session()
+    Session.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(hours=1))
+    url = reverse(SESSION_CHANGELIST)
+
+    def listed(query: dict[str, str]) -> list[Any]:
+        response = admin_client.get(url, query)
+        assert response.status_code == 200
+        return [s.pk for s in response.context["cl"].result_list]
+
+    assert listed({"status": "active"}) == [active.pk]
+    assert listed({"status": "expired"}) == [expired.pk]
+    row = admin_client.get(url, {"status": "expired"}).context["results"][0]
+    assert "Expired" in row[7]
+
+
+def test_session_changelist_creation_date_filter(admin_client) -> None:
+    old, _ = _session()
+    new, _ = _session()
+    Session.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=30))
+    url = reverse(SESSION_CHANGELIST)
+    cl = admin_client.get(url).context["cl"]
+    created = next(s for s in cl.filter_specs if getattr(s, "field_path", "") == "created_at")
+    past_week = next(c for c in created.choices(cl) if c["display"] == "Past 7 days")
+    response = admin_client.get(url + past_week["query_string"])
+    assert [s.pk for s in response.context["cl"].result_list] == [new.pk]
 
 
 def test_session_search_by_email_and_ip_but_not_by_token(admin_client) -> None:
     session, token = _session()
-    _session()  # another user's, from the same IP
+    other, _ = _session()  # another user's, from the same IP
+    Session.objects.filter(pk=other.pk).update(ip_address="198.51.100.8")
     url = reverse(SESSION_CHANGELIST)
-    assert admin_client.get(url, {"q": session.user.email}).context["cl"].result_count == 1
-    assert admin_client.get(url, {"q": IP}).context["cl"].result_count == 2
-    assert admin_client.get(url, {"q": token}).context["cl"].result_count == 0
-    assert admin_client.get(url, {"q": session.token}).context["cl"].result_count == 0
+
+    def found(q: str) -> int:
+        return int(admin_client.get(url, {"q": q}).context["cl"].result_count)
+
+    assert found(_email(session.user)) == 1
+    assert found(_email(session.user).upper()) == 1
+    assert found(IP) == 1
+    assert found("198.51.100.8") == 1
+    assert found(token) == 0
+    assert found(session.token) == 0
 
 
-def test_session_changelist_query_count_is_flat(admin_client, django_assert_max_num_queries):
-    for _ in range(5):
-        _session()
-    admin_client.get(reverse(SESSION_CHANGELIST))  # warm up (content types, etc.)
-    with django_assert_max_num_queries(12):
-        response = admin_client.get(reverse(SESSION_CHANGELIST))
+def _insert_sessions(count: int, users: list[Any]) -> None:
+    """``count`` session rows in one ``executemany``. Each distinct value is prepared once by its
+    model field (so this works on any database); ``bulk_create`` prepares all 800,000 values one
+    by one, which takes several times longer than the insert itself."""
+    fields: list[Any] = [
+        Session._meta.get_field(name)
+        for name in (
+            "id",
+            "token",
+            "user",
+            "expires_at",
+            "ip_address",
+            "user_agent",
+            "created_at",
+            "updated_at",
+        )
+    ]
+    id_field, _, user_field, expires_field, _, _, created_field, _ = fields
+
+    def prep(field: Any, value: Any) -> Any:
+        return field.get_db_prep_save(value, connection)
+
+    now = timezone.now()
+    user_ids = [prep(user_field, user.pk) for user in users]
+    minutes = range(count // 1000 + 1)  # a thousand sessions a minute, newest first
+    created = [prep(created_field, now - timedelta(minutes=m)) for m in minutes]
+    expires = [prep(expires_field, now + timedelta(days=7, minutes=-m)) for m in minutes]
+    agents = [USER_AGENT, "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) Version/17.5 Safari/605"]
+    rows = [
+        (
+            prep(id_field, uuid.UUID(int=i + 1)),
+            f"{i:064x}",
+            user_ids[i % len(user_ids)],
+            expires[i // 1000],
+            f"10.0.{i // 256 % 256}.{i % 256}",
+            agents[i % 2],
+            created[i // 1000],
+            created[i // 1000],
+        )
+        for i in range(count)
+    ]
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(Session._meta.db_table),
+        ", ".join(quote(field.column) for field in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def test_session_changelist_of_100000_sessions_in_a_fixed_number_of_queries(
+    admin_client, django_assert_num_queries
+) -> None:
+    """The list is paged: rows joined to their users, no count of every row for the title,
+    nothing per row."""
+    _insert_sessions(100_000, UserFactory.create_batch(20))
+    url = reverse(SESSION_CHANGELIST)
+    admin_client.get(url)  # warm up: the admin's own login session, content types
+    with django_assert_num_queries(4):  # admin session, admin user, COUNT(*), one page of rows
+        response = admin_client.get(url)
     assert response.status_code == 200
-    for _ in range(10):
-        _session()
-    with django_assert_max_num_queries(12):
-        admin_client.get(reverse(SESSION_CHANGELIST))
+    assert response.context["cl"].result_count == 100_000
+    assert len(response.context["results"]) == 100
+    with django_assert_num_queries(4):
+        response = admin_client.get(url, {"status": "active", "p": "3"})
+    assert len(response.context["results"]) == 100
 
 
 def test_session_detail_is_read_only_and_has_no_token(admin_client) -> None:
@@ -150,7 +277,8 @@ def test_session_detail_is_read_only_and_has_no_token(admin_client) -> None:
     assert response.status_code == 200
     content = response.content.decode()
     assert IP in content
-    assert str(session.user) in content  # the user as the model names it
+    assert _email(session.user) in content
+    assert DEVICE in content
     assert USER_AGENT in content  # in full on the detail page
     _assert_no_token(response, session, token)
     assert response.context["adminform"].form.fields == {}  # nothing editable
@@ -269,10 +397,140 @@ def test_view_only_staff_cannot_revoke(client) -> None:
     assert Session.objects.filter(pk=session.pk).exists()
 
 
-# --- user admin ---------------------------------------------------------------------------
+# --- a project's user admin (any user model) ---------------------------------------------
 
 
-@pytest.mark.supplied_user_model
+def test_user_list_shows_each_users_active_session_count(admin_client) -> None:
+    busy, idle, gone = _user(), _user(), _user()
+    for _ in range(3):
+        _session(busy)
+    expired, _ = _session(gone)
+    Session.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(hours=1))
+    response = admin_client.get(_user_url("changelist"))
+    assert response.status_code == 200
+    cl = response.context["cl"]
+    assert "session_count" in cl.list_display
+    counts = {u.pk: u.active_session_count for u in cl.result_list}
+    assert counts[busy.pk] == 3
+    assert counts[idle.pk] == 0
+    assert counts[gone.pk] == 0  # expired sessions are not counted
+    column = list(cl.list_display).index("session_count")
+    (busy_row,) = [
+        row
+        for user, row in zip(cl.result_list, response.context["results"], strict=True)
+        if user == busy
+    ]
+    assert ">3<" in busy_row[column]
+
+
+def test_user_list_query_count_does_not_grow_with_users(
+    admin_client, django_assert_num_queries
+) -> None:
+    def page_queries() -> int:
+        admin_client.get(_user_url("changelist"))
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_client.get(_user_url("changelist")).status_code == 200
+        return len(captured)
+
+    for _ in range(3):
+        _session(_user())
+    few = page_queries()
+    for _ in range(30):
+        _session(_user())
+    assert page_queries() == few
+
+
+def test_user_change_page_shows_sessions_as_devices_without_token(admin_client) -> None:
+    user = _user()
+    session, token = _session(user)
+    _session(
+        user, user_agent="Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) Version/17.5 Safari/605"
+    )
+    other_user_session, _ = _session()
+    Session.objects.filter(pk=other_user_session.pk).update(ip_address="198.51.100.99")
+    response = admin_client.get(_user_url("change", user))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert IP in content
+    assert DEVICE in content
+    assert "Safari on macOS" in content
+    assert "198.51.100.99" not in content  # only this user's sessions
+    _assert_no_token(response, session, token)
+    (inline,) = response.context["inline_admin_formsets"]
+    assert inline.formset.model is Session
+    assert not inline.has_add_permission
+    assert not inline.has_delete_permission
+
+
+def test_user_add_page_has_no_sessions_inline(admin_client) -> None:
+    response = admin_client.get(_user_url("add"))
+    assert response.status_code == 200
+    assert response.context["inline_admin_formsets"] == []
+
+
+def test_revoke_all_sessions_action_ends_only_that_users_sessions(
+    admin_client, make_client
+) -> None:
+    target = _user()
+    first, first_token = _session(target)
+    second, _ = _session(target)
+    bystander_session, _ = _session()
+    browser = make_client()
+    browser.cookies[cookies.token_cookie_name()] = sign_cookie_value(first_token)
+    assert browser.get("/api/auth/session").json()["user"] is not None  # warm cookie cache
+    response = _run_action(
+        admin_client, _user_url("changelist"), "revoke_all_sessions", [target.pk]
+    )
+    assert response.status_code == 302
+    assert list(Session.objects.values_list("pk", flat=True)) == [bystander_session.pk]
+    assert browser.get("/api/auth/session").json() == NULL_ANSWER
+    for gone in (first, second):
+        assert revocation.is_revoked(gone.token, target.pk, cached_at_ms=0)
+    assert not revocation.is_revoked(
+        bystander_session.token, bystander_session.user_id, cached_at_ms=0
+    )
+    assert "2 sessions of 1 user(s) were revoked." in _messages(response)
+
+
+def test_deleting_a_user_in_the_admin_revokes_their_sessions(admin_client) -> None:
+    user = _user()
+    session, _ = _session(user)
+    response = admin_client.post(_user_url("delete", user), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Session.objects.filter(pk=session.pk).exists()
+    assert revocation.is_revoked(session.token, user.pk, cached_at_ms=0)
+
+
+def test_delete_selected_users_revokes_their_sessions(admin_client) -> None:
+    """The bulk delete runs on the list's annotated queryset (the session count)."""
+    gone, kept = _user(), _user()
+    session, _ = _session(gone)
+    kept_session, _ = _session(kept)
+    response = admin_client.post(
+        _user_url("changelist"),
+        {"action": "delete_selected", "_selected_action": [str(gone.pk)], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not get_user_model().objects.filter(pk=gone.pk).exists()
+    assert list(Session.objects.values_list("pk", flat=True)) == [kept_session.pk]
+    assert revocation.is_revoked(session.token, gone.pk, cached_at_ms=0)
+
+
+# --- the supplied user model's admin ------------------------------------------------------
+
+USER_CHANGELIST = "admin:django_authsession_user_changelist"
+
+
+@supplied_model_only
+def test_admin_user_fixture_works_with_email_login(admin_user) -> None:
+    assert admin_user.email == "admin@example.com"
+    assert admin_user.is_superuser
+
+
+@supplied_model_only
 def test_user_changelist_renders(admin_client) -> None:
     user = _user(name="Ada Lovelace", type="employee")
     response = admin_client.get(reverse(USER_CHANGELIST))
@@ -286,32 +544,13 @@ def test_user_changelist_renders(admin_client) -> None:
     )
 
 
-@pytest.mark.supplied_user_model
-def test_user_change_page_shows_sessions_inline_without_token(admin_client) -> None:
-    user = _user()
-    session, token = _session(user)
-    other_user_session, _ = _session()
-    Session.objects.filter(pk=other_user_session.pk).update(ip_address="198.51.100.99")
-    response = admin_client.get(_user_url("change", user))
-    assert response.status_code == 200
-    content = response.content.decode()
-    assert user.email in content
-    assert IP in content
-    assert "AdminTestBrowser" in content
-    assert "198.51.100.99" not in content  # only this user's sessions
-    _assert_no_token(response, session, token)
-    (inline,) = response.context["inline_admin_formsets"]
-    assert inline.formset.model is Session
-    assert not inline.has_add_permission
-    assert not inline.has_delete_permission
-
-
-@pytest.mark.supplied_user_model
+@supplied_model_only
 def test_user_change_post_keeps_sessions_intact(admin_client) -> None:
     """Saving the user form with the inline must not touch (or delete) session rows."""
     user = _user(name="Before")
     session, _ = _session(user)
-    response = admin_client.get(_user_url("change", user))
+    url = reverse("admin:django_authsession_user_change", args=[user.pk])
+    response = admin_client.get(url)
     form = response.context["adminform"].form
     data = {k: v for k, v in form.initial.items() if v is not None and k != "password"}
     data.update(
@@ -336,33 +575,14 @@ def test_user_change_post_keeps_sessions_intact(admin_client) -> None:
         }
     )
     data = {k: ("on" if v is True else v) for k, v in data.items() if v is not False}
-    response = admin_client.post(_user_url("change", user), data)
+    response = admin_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     user.refresh_from_db()
     assert user.name == "After"
     assert Session.objects.filter(pk=session.pk).exists()
 
 
-@pytest.mark.supplied_user_model
-def test_revoke_all_sessions_action_ends_only_that_users_sessions(admin_client) -> None:
-    target = _user()
-    first, _ = _session(target)
-    second, _ = _session(target)
-    bystander_session, _ = _session()
-    response = _run_action(
-        admin_client, reverse(USER_CHANGELIST), "revoke_all_sessions", [target.pk]
-    )
-    assert response.status_code == 302
-    assert list(Session.objects.values_list("pk", flat=True)) == [bystander_session.pk]
-    for gone in (first, second):
-        assert revocation.is_revoked(gone.token, target.pk, cached_at_ms=0)
-    assert not revocation.is_revoked(
-        bystander_session.token, bystander_session.user_id, cached_at_ms=0
-    )
-    assert "2 sessions of 1 user(s) were revoked." in _messages(response)
-
-
-@pytest.mark.supplied_user_model
+@supplied_model_only
 def test_user_add_form_creates_user_with_email_and_password(admin_client) -> None:
     response = admin_client.get(reverse("admin:django_authsession_user_add"))
     assert response.status_code == 200
@@ -384,7 +604,7 @@ def test_user_add_form_creates_user_with_email_and_password(admin_client) -> Non
     assert not created.is_staff
 
 
-@pytest.mark.supplied_user_model
+@supplied_model_only
 def test_user_add_form_rejects_duplicate_email_in_other_case(admin_client) -> None:
     existing = _user()
     response = admin_client.post(
@@ -399,16 +619,6 @@ def test_user_add_form_rejects_duplicate_email_in_other_case(admin_client) -> No
     assert response.status_code == 200
     assert response.context["adminform"].form.errors
     assert get_user_model().objects.filter(email__iexact=existing.email).count() == 1
-
-
-@pytest.mark.supplied_user_model
-def test_deleting_a_user_in_the_admin_revokes_their_sessions(admin_client) -> None:
-    user = _user()
-    session, _ = _session(user)
-    response = admin_client.post(_user_url("delete", user), {"post": "yes"})
-    assert response.status_code == 302
-    assert not Session.objects.filter(pk=session.pk).exists()
-    assert revocation.is_revoked(session.token, user.pk, cached_at_ms=0)
 
 
 @pytest.mark.parametrize(
