@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.validators import RegexValidator
 from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
     OpenApiSerializerExtension,
@@ -27,6 +28,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.views import APIView
 
 from .authentication import AuthSessionAuthentication
+from .conf import app_settings
 
 SECURITY_SCHEME = "sessionCookie"
 VIEWS = "django_authsession.views"
@@ -127,38 +129,66 @@ class StatusSerializer(serializers.Serializer[Any]):
     status = serializers.BooleanField()
 
 
+# DRF refuses NUL in every string field (400 VALIDATION_ERROR); the schema says so.
+NO_NUL_PATTERN = r"^[^\x00]*$"
+NO_NUL = RegexValidator(NO_NUL_PATTERN)
+
+
 class SignInRequestSerializer(serializers.Serializer[Any]):
     email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(max_length=1024)
+    password = serializers.CharField(min_length=1, max_length=1024, validators=[NO_NUL])
     rememberMe = serializers.BooleanField(
         required=False, default=True, help_text="False: a browser-session cookie, not extended."
     )
     callbackURL = serializers.CharField(
         required=False,
         max_length=2048,
+        validators=[NO_NUL],
         help_text="Same-site or CSRF_TRUSTED_ORIGINS URL, echoed back as `url`.",
     )
 
 
 class SignUpRequestSerializer(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=255, allow_blank=True)
+    name = serializers.CharField(max_length=255, allow_blank=True, validators=[NO_NUL])
     email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(
-        max_length=1024, help_text="AUTHSESSION_MIN/MAX_PASSWORD_LENGTH and the validators."
-    )
+    password = serializers.CharField()  # bounds from settings, in get_fields()
     image = serializers.URLField(required=False, max_length=2048)
     rememberMe = serializers.BooleanField(required=False, default=True)
-    callbackURL = serializers.CharField(required=False, max_length=2048)
+    callbackURL = serializers.CharField(required=False, max_length=2048, validators=[NO_NUL])
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        """The password bounds are settings, read when the schema is generated."""
+        fields = super().get_fields()
+        fields["password"] = serializers.CharField(
+            min_length=app_settings.MIN_PASSWORD_LENGTH,
+            max_length=app_settings.MAX_PASSWORD_LENGTH,
+            validators=[NO_NUL],
+            help_text="Must also pass AUTH_PASSWORD_VALIDATORS (else 400 VALIDATION_ERROR).",
+        )
+        return fields
 
 
-class RevokeSessionRequestSerializer(serializers.Serializer[Any]):
-    token = serializers.CharField(required=False, max_length=256)
-    id = serializers.UUIDField(required=False)
+MEDIA_TYPES = ("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
+
+# The token or the id of one of the caller's sessions (at least one of them).
+REVOKE_SESSION_REQUEST: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "token": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 256,
+            "pattern": NO_NUL_PATTERN,
+        },
+        "id": {"type": "string", "format": "uuid"},
+    },
+    "anyOf": [{"required": ["token"]}, {"required": ["id"]}],
+}
 
 
 class ChangePasswordRequestSerializer(serializers.Serializer[Any]):
-    currentPassword = serializers.CharField(max_length=1024)
-    newPassword = serializers.CharField(max_length=1024)
+    currentPassword = serializers.CharField(min_length=1, max_length=1024, validators=[NO_NUL])
+    newPassword = serializers.CharField(min_length=1, max_length=1024, validators=[NO_NUL])
     revokeOtherSessions = serializers.BooleanField(required=False, default=False)
 
 
@@ -268,14 +298,17 @@ def merge_errors(*tables: Mapping[int, Sequence[str]]) -> dict[int, tuple[str, .
 
 # -- Endpoints ----------------------------------------------------------------------------------
 
+# DRF's boolean spellings; an empty value reads as false.
+QUERY_FLAG: dict[str, Any] = {"anyOf": [{"type": "boolean"}, {"type": "string", "enum": [""]}]}
+
 SESSION_READ_PARAMETERS = [
     OpenApiParameter(
         "disableCookieCache",
-        OpenApiTypes.BOOL,
+        QUERY_FLAG,
         description="Read the database even when the cookie cache is fresh.",
     ),
     OpenApiParameter(
-        "disableRefresh", OpenApiTypes.BOOL, description="Do not extend the session on this read."
+        "disableRefresh", QUERY_FLAG, description="Do not extend the session on this read."
     ),
 ]
 
@@ -289,7 +322,7 @@ def _link(operation_id: str, description: str, **request_body: str) -> dict[str,
 
 
 # What a client does next with the session it just got (the cookie rides along).
-SIGNED_IN_LINKS = {
+SIGNED_IN_LINKS: dict[str, dict[str, Any]] = {
     "GetSession": _link("getSession", "The new session, read back with its cookie."),
     "ListSessions": _link("listSessions", "The user's sessions, this one among them."),
     "RevokeSession": _link(
@@ -400,7 +433,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             },
             ORIGIN,
         ),
-        links=SIGNED_IN_LINKS,
+        links={
+            **SIGNED_IN_LINKS,
+            "SignIn": _link(
+                "signInEmail",
+                "Sign in again with the new account.",
+                email="$request.body#/email",
+                password="$request.body#/password",
+            ),
+        },
         sets_cookies=True,
     ),
     Endpoint(
@@ -417,7 +458,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         operation_id="revokeSession",
         summary="Revoke one of the user's sessions by token or id",
         description="Revoking the caller's own session also clears its cookies.",
-        request=RevokeSessionRequestSerializer,
+        request={media: REVOKE_SESSION_REQUEST for media in MEDIA_TYPES},
         response=StatusSerializer,
         errors=merge_errors(NEEDS_SESSION, BODY, {400: ("SESSION_NOT_FOUND",)}, ORIGIN),
         needs_session=True,
