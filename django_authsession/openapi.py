@@ -262,7 +262,11 @@ SET_COOKIE_HEADER = OpenApiParameter(
 )
 
 ORIGIN = {403: ("INVALID_ORIGIN", "MISSING_OR_NULL_ORIGIN")}
-BODY = {400: ("BAD_REQUEST", "VALIDATION_ERROR"), 415: ("UNSUPPORTED_MEDIA_TYPE",)}
+BODY = {
+    400: ("BAD_REQUEST", "VALIDATION_ERROR"),
+    413: (),  # any code: a body over DATA_UPLOAD_MAX_MEMORY_SIZE
+    415: ("UNSUPPORTED_MEDIA_TYPE",),
+}
 NEEDS_SESSION = {401: ("UNAUTHORIZED",)}
 ALWAYS = {429: ("TOO_MANY_REQUESTS",)}
 
@@ -284,7 +288,8 @@ def error_schema(codes: Sequence[str] | None = None) -> dict[str, Any]:
 
 def error_response(codes: Sequence[str]) -> OpenApiResponse:
     lines = [f"- `{code}`: {ERROR_MESSAGES.get(code, '')}" for code in codes]
-    return OpenApiResponse(response=error_schema(codes), description="\n".join(lines))
+    description = "\n".join(lines) or "The body is larger than the server accepts."
+    return OpenApiResponse(response=error_schema(codes), description=description)
 
 
 def merge_errors(*tables: Mapping[int, Sequence[str]]) -> dict[int, tuple[str, ...]]:
@@ -311,6 +316,21 @@ SESSION_READ_PARAMETERS = [
         "disableRefresh", QUERY_FLAG, description="Do not extend the session on this read."
     ),
 ]
+
+
+def cookie_cache_parameter() -> OpenApiParameter:
+    """The cookie cache the browser sends back; its name follows the cookie settings."""
+    from .cookies import data_cookie_name
+
+    return OpenApiParameter(
+        data_cookie_name(),
+        OpenApiTypes.STR,
+        OpenApiParameter.COOKIE,
+        description=(
+            "The signed cookie cache of the session (chunked as `.0`, `.1`, ... when large). "
+            "Used only when it verifies and belongs to the session cookie; otherwise ignored."
+        ),
+    )
 
 
 def _link(operation_id: str, description: str, **request_body: str) -> dict[str, Any]:
@@ -361,7 +381,7 @@ class Endpoint:
             "description": self.description,
             "request": self.request,
             "responses": responses,
-            "parameters": [*self.parameters, *headers],
+            "parameters": [*self.parameters, cookie_cache_parameter(), *headers],
             "tags": [self.tag],
         }
 

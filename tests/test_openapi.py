@@ -158,3 +158,23 @@ def test_rate_limited_answer_conforms(schema, make_client, settings) -> None:
     assert response.status_code == 429
     assert_conforms(schema, "get", "/api/auth/get-session", response)
     assert int(response["Retry-After"]) >= 1
+
+
+@pytest.mark.parametrize("oas_version", ["3.0.3", "3.1.0"])
+def test_a_projects_own_schema_gets_the_same_descriptions(oas_version) -> None:
+    """A project generating its own drf-spectacular schema, with its own OpenAPI version,
+    gets our descriptions for our URLs, valid and without a warning."""
+    from django.urls import include, path
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.settings import patched_settings
+
+    GENERATOR_STATS.reset()
+    patterns = [path("auth/", include("django_authsession.urls"))]
+    with patched_settings({"OAS_VERSION": oas_version}):
+        schema = SchemaGenerator(patterns=patterns).get_schema(request=None, public=True)
+    assert not GENERATOR_STATS, "drf-spectacular reported warnings or errors"
+    validate_spec(schema)
+    validate_schema(schema)
+    assert schema["paths"]["/auth/get-session"]["get"]["operationId"] == "getSession"
+    null_answer = schema["components"]["schemas"]["NullableGetSessionResponse"]
+    assert null_answer.get("nullable") or {"type": "null"} in null_answer.get("oneOf", [])
