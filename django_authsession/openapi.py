@@ -134,6 +134,16 @@ NO_NUL_PATTERN = r"^[^\x00]*$"
 NO_NUL = RegexValidator(NO_NUL_PATTERN)
 
 
+def password_field() -> serializers.CharField:
+    """A new password; its bounds are settings, read when the schema is generated."""
+    return serializers.CharField(
+        min_length=app_settings.MIN_PASSWORD_LENGTH,
+        max_length=app_settings.MAX_PASSWORD_LENGTH,
+        validators=[NO_NUL],
+        help_text="Must also pass AUTH_PASSWORD_VALIDATORS (else 400 VALIDATION_ERROR).",
+    )
+
+
 class SignInRequestSerializer(serializers.Serializer[Any]):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(min_length=1, max_length=1024, validators=[NO_NUL])
@@ -157,14 +167,8 @@ class SignUpRequestSerializer(serializers.Serializer[Any]):
     callbackURL = serializers.CharField(required=False, max_length=2048, validators=[NO_NUL])
 
     def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
-        """The password bounds are settings, read when the schema is generated."""
         fields = super().get_fields()
-        fields["password"] = serializers.CharField(
-            min_length=app_settings.MIN_PASSWORD_LENGTH,
-            max_length=app_settings.MAX_PASSWORD_LENGTH,
-            validators=[NO_NUL],
-            help_text="Must also pass AUTH_PASSWORD_VALIDATORS (else 400 VALIDATION_ERROR).",
-        )
+        fields["password"] = password_field()
         return fields
 
 
@@ -188,8 +192,13 @@ REVOKE_SESSION_REQUEST: dict[str, Any] = {
 
 class ChangePasswordRequestSerializer(serializers.Serializer[Any]):
     currentPassword = serializers.CharField(min_length=1, max_length=1024, validators=[NO_NUL])
-    newPassword = serializers.CharField(min_length=1, max_length=1024, validators=[NO_NUL])
+    newPassword = serializers.CharField()  # bounds from settings, in get_fields()
     revokeOtherSessions = serializers.BooleanField(required=False, default=False)
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        fields = super().get_fields()
+        fields["newPassword"] = password_field()
+        return fields
 
 
 class NullableGetSessionExtension(OpenApiSerializerExtension):  # type: ignore[no-untyped-call]

@@ -178,3 +178,38 @@ def test_a_projects_own_schema_gets_the_same_descriptions(oas_version) -> None:
     assert schema["paths"]["/auth/get-session"]["get"]["operationId"] == "getSession"
     null_answer = schema["components"]["schemas"]["NullableGetSessionResponse"]
     assert null_answer.get("nullable") or {"type": "null"} in null_answer.get("oneOf", [])
+
+
+def test_change_password_is_described_once_its_view_exists(monkeypatch, settings) -> None:
+    """Declared ahead of its view: skipped while absent, described as soon as it exists."""
+    from django.urls import path
+    from drf_spectacular.generators import SchemaGenerator
+
+    class ChangePasswordView(views.AuthView):
+        endpoint = "/change-password"
+
+        def post(self, request: Any) -> Any:
+            raise NotImplementedError
+
+    settings.AUTHSESSION_MIN_PASSWORD_LENGTH = 12
+    monkeypatch.setattr(views, "ChangePasswordView", ChangePasswordView, raising=False)
+    extension = next(e for e in openapi.VIEW_EXTENSIONS if e.__name__ == "ChangePasswordViewSchema")
+    monkeypatch.setattr(extension, "target_class", f"{openapi.VIEWS}.ChangePasswordView")
+    GENERATOR_STATS.reset()
+    patterns = [path("auth/change-password", ChangePasswordView.as_view())]
+    schema = SchemaGenerator(patterns=patterns).get_schema(request=None, public=True)
+    assert not GENERATOR_STATS, "drf-spectacular reported warnings or errors"
+    validate_spec(schema)
+    change = schema["paths"]["/auth/change-password"]["post"]
+    assert change["operationId"] == "changePassword"
+    assert change["security"] == [{openapi.SECURITY_SCHEME: []}]
+    bad = change["responses"]["400"]["content"]["application/json"]["schema"]
+    assert "INVALID_PASSWORD" in bad["properties"]["code"]["enum"]
+    unauthorized = change["responses"]["401"]["content"]["application/json"]["schema"]
+    assert unauthorized["properties"]["code"]["enum"] == ["UNAUTHORIZED"]
+    body = schema["components"]["schemas"]["ChangePasswordRequest"]
+    assert set(body["required"]) == {"currentPassword", "newPassword"}
+    assert body["properties"]["newPassword"]["minLength"] == 12
+    answer = schema["components"]["schemas"]["ChangePasswordResponse"]
+    token = answer["properties"]["token"]
+    assert token.get("nullable") is True or token["type"] == ["string", "null"]
