@@ -19,7 +19,7 @@ from django.urls import path
 
 try:
     from drf_spectacular.views import SpectacularJSONAPIView
-except ImportError as exc:  # pragma: no cover - depends on the environment
+except ImportError as exc:
     raise ImproperlyConfigured(
         "django_authsession.openapi_urls needs drf-spectacular: "
         'pip install "django-authsession[openapi]"'

@@ -213,3 +213,17 @@ def test_change_password_is_described_once_its_view_exists(monkeypatch, settings
     answer = schema["components"]["schemas"]["ChangePasswordResponse"]
     token = answer["properties"]["token"]
     assert token.get("nullable") is True or token["type"] == ["string", "null"]
+
+
+def test_schema_urls_without_drf_spectacular_say_what_to_install(monkeypatch) -> None:
+    import importlib.util
+    import sys
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    monkeypatch.setitem(sys.modules, "drf_spectacular.views", None)  # as if not installed
+    spec = importlib.util.find_spec("django_authsession.openapi_urls")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    with pytest.raises(ImproperlyConfigured, match=r"django-authsession\[openapi\]"):
+        spec.loader.exec_module(module)
