@@ -1,9 +1,12 @@
+import importlib.util
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
 class AuthSessionConfig(AppConfig):
-    """Registers system checks and signal receivers; nothing else happens at start-up."""
+    """Registers system checks, signal receivers and (with drf-spectacular installed) the
+    OpenAPI description; nothing else happens at start-up."""
 
     name = "django_authsession"
     label = "django_authsession"
@@ -17,6 +20,9 @@ class AuthSessionConfig(AppConfig):
 
         from . import checks, receivers  # noqa: F401  (checks register on import)
         from .conf import app_settings
+
+        if importlib.util.find_spec("drf_spectacular") is not None:
+            from . import openapi  # noqa: F401  (drf-spectacular extensions register on import)
 
         setting_changed.connect(app_settings.reload, dispatch_uid="django_authsession.conf")
         post_save.connect(

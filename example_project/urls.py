@@ -9,6 +9,7 @@ urlpatterns = [
     path("profile", views.profile_page, name="profile"),
     path("admin/", admin.site.urls),
     path("api/auth/", include("django_authsession.urls")),
+    path("api/auth/", include("django_authsession.openapi_urls")),  # GET /api/auth/openapi.json
     path("bench/ok", bench_views.OkView.as_view(), name="bench-ok"),
     path("bench/peer-login", bench_views.PeerLoginView.as_view(), name="bench-peer-login"),
     path("bench/peer-session", bench_views.PeerSessionView.as_view(), name="bench-peer-session"),

@@ -1,0 +1,11 @@
+"""Settings of the example project for the fuzz run (``.ci/fuzz/run``).
+
+Rate limits are raised so fuzzing reaches the views (the 429 answer stays in the schema and is
+tested in tests/test_openapi.py), and passwords are hashed fast, since every case that needs a
+session signs in first.
+"""
+
+from example_project.settings import *  # noqa: F403
+
+AUTHSESSION_DEFAULT_RATE_LIMIT = "1000000/60s"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

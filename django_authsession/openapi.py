@@ -1,0 +1,596 @@
+"""The OpenAPI 3 description of every endpoint, for drf-spectacular (the ``openapi`` extra).
+
+The views stay undecorated: each endpoint is one :class:`Endpoint` entry in :data:`ENDPOINTS`,
+turned into a drf-spectacular ``OpenApiViewExtension`` that hands the schema generator a
+described subclass of the view. The app loads this module only when drf-spectacular is
+installed, so the extensions also apply when a project generates its own schema with our URLs
+in it. ``django_authsession.openapi_urls`` serves the schema of the app's endpoints alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.validators import RegexValidator
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerExtension,
+    OpenApiViewExtension,
+)
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.settings import spectacular_settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.views import APIView
+
+from .authentication import AuthSessionAuthentication
+from .conf import app_settings
+
+SECURITY_SCHEME = "sessionCookie"
+VIEWS = "django_authsession.views"
+
+# -- Bodies -------------------------------------------------------------------------------------
+# Documentation-only serializers: the views write these shapes directly (serializers.py).
+
+
+class UserSerializer(serializers.Serializer[Any]):
+    """The documented user object. Fields the project's user model lacks are ``null``."""
+
+    id = serializers.CharField(help_text="The user's primary key, as a string.")
+    email = serializers.EmailField()
+    name = serializers.CharField(allow_null=True)
+    type = serializers.CharField(allow_null=True)
+    profession = serializers.CharField(allow_null=True)
+    avatar = serializers.CharField(allow_null=True)
+    isActive = serializers.BooleanField()
+    organizationId = serializers.CharField(allow_null=True)
+    isEmailVerified = serializers.BooleanField(allow_null=True)
+    createdAt = serializers.DateTimeField(allow_null=True)
+    updatedAt = serializers.DateTimeField(allow_null=True)
+
+
+class BetterAuthUserSerializer(UserSerializer):
+    """The documented user object plus Better Auth's core names."""
+
+    emailVerified = serializers.BooleanField(allow_null=True, help_text="= isEmailVerified")
+    image = serializers.CharField(allow_null=True, help_text="= avatar")
+
+
+class DocumentedSessionSerializer(serializers.Serializer[Any]):
+    """The documented session object (snake_case)."""
+
+    id = serializers.UUIDField()
+    user_id = serializers.CharField()
+    token = serializers.CharField(help_text="The raw session token this request presented.")
+    expires_at = serializers.DateTimeField()
+    ip_address = serializers.CharField(allow_blank=True)
+    user_agent = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class SessionSerializer(serializers.Serializer[Any]):
+    """Better Auth's session object (camelCase)."""
+
+    id = serializers.UUIDField()
+    userId = serializers.CharField()
+    token = serializers.CharField(
+        required=False, help_text="Present only on the caller's own session."
+    )
+    expiresAt = serializers.DateTimeField()
+    ipAddress = serializers.CharField(allow_blank=True)
+    userAgent = serializers.CharField(allow_blank=True)
+    createdAt = serializers.DateTimeField()
+    updatedAt = serializers.DateTimeField()
+
+
+class DocumentedSessionResponseSerializer(serializers.Serializer[Any]):
+    session = DocumentedSessionSerializer(allow_null=True)
+    user = UserSerializer(allow_null=True)
+
+
+class GetSessionResponseSerializer(serializers.Serializer[Any]):
+    session = SessionSerializer()
+    user = BetterAuthUserSerializer()
+
+
+class NullableGetSessionResponseSerializer(GetSessionResponseSerializer):
+    """``GetSessionResponse`` or the JSON literal ``null`` (described by the extension below)."""
+
+
+class SignInResponseSerializer(serializers.Serializer[Any]):
+    redirect = serializers.BooleanField(help_text="True when callbackURL was given.")
+    token = serializers.CharField(help_text="The raw session token, also set as a cookie.")
+    url = serializers.CharField(required=False, help_text="The accepted callbackURL.")
+    user = BetterAuthUserSerializer()
+
+
+class SignUpResponseSerializer(serializers.Serializer[Any]):
+    token = serializers.CharField(help_text="The raw session token, also set as a cookie.")
+    user = BetterAuthUserSerializer()
+
+
+class ChangePasswordResponseSerializer(serializers.Serializer[Any]):
+    token = serializers.CharField(
+        allow_null=True, help_text="The new session token when other sessions were revoked."
+    )
+    user = BetterAuthUserSerializer()
+
+
+class SuccessSerializer(serializers.Serializer[Any]):
+    success = serializers.BooleanField()
+
+
+class StatusSerializer(serializers.Serializer[Any]):
+    status = serializers.BooleanField()
+
+
+# DRF refuses NUL in every string field (400 VALIDATION_ERROR); the schema says so.
+NO_NUL_PATTERN = r"^[^\x00]*$"
+NO_NUL = RegexValidator(NO_NUL_PATTERN)
+
+
+def password_field() -> serializers.CharField:
+    """A new password; its bounds are settings, read when the schema is generated."""
+    return serializers.CharField(
+        min_length=app_settings.MIN_PASSWORD_LENGTH,
+        max_length=app_settings.MAX_PASSWORD_LENGTH,
+        validators=[NO_NUL],
+        help_text="Must also pass AUTH_PASSWORD_VALIDATORS (else 400 VALIDATION_ERROR).",
+    )
+
+
+class SignInRequestSerializer(serializers.Serializer[Any]):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(min_length=1, max_length=1024, validators=[NO_NUL])
+    rememberMe = serializers.BooleanField(
+        required=False, default=True, help_text="False: a browser-session cookie, not extended."
+    )
+    callbackURL = serializers.CharField(
+        required=False,
+        max_length=2048,
+        validators=[NO_NUL],
+        help_text="Same-site or CSRF_TRUSTED_ORIGINS URL, echoed back as `url`.",
+    )
+
+
+class SignUpRequestSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=255, allow_blank=True, validators=[NO_NUL])
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField()  # bounds from settings, in get_fields()
+    image = serializers.URLField(required=False, max_length=2048)
+    rememberMe = serializers.BooleanField(required=False, default=True)
+    callbackURL = serializers.CharField(required=False, max_length=2048, validators=[NO_NUL])
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        fields = super().get_fields()
+        fields["password"] = password_field()
+        return fields
+
+
+MEDIA_TYPES = ("application/json", "application/x-www-form-urlencoded", "multipart/form-data")
+
+# The token or the id of one of the caller's sessions (at least one of them).
+REVOKE_SESSION_REQUEST: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "token": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 256,
+            "pattern": NO_NUL_PATTERN,
+        },
+        "id": {"type": "string", "format": "uuid"},
+    },
+    "anyOf": [{"required": ["token"]}, {"required": ["id"]}],
+}
+
+
+class ChangePasswordRequestSerializer(serializers.Serializer[Any]):
+    currentPassword = serializers.CharField(min_length=1, max_length=1024, validators=[NO_NUL])
+    newPassword = serializers.CharField()  # bounds from settings, in get_fields()
+    revokeOtherSessions = serializers.BooleanField(required=False, default=False)
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        fields = super().get_fields()
+        fields["newPassword"] = password_field()
+        return fields
+
+
+class NullableGetSessionExtension(OpenApiSerializerExtension):  # type: ignore[no-untyped-call]
+    """The answer of ``/get-session`` without a session is the JSON literal ``null``."""
+
+    target_class = NullableGetSessionResponseSerializer
+
+    def map_serializer(self, auto_schema: AutoSchema, direction: Any) -> dict[str, Any]:
+        ref = auto_schema.resolve_serializer(GetSessionResponseSerializer, direction).ref
+        if spectacular_settings.OAS_VERSION.startswith("3.0"):
+            return {"allOf": [ref], "nullable": True}
+        return {"oneOf": [ref, {"type": "null"}]}
+
+
+class SessionCookieScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    """The ``session_token`` cookie, for our endpoints and a project's views using the class."""
+
+    target_class = "django_authsession.authentication.AuthSessionAuthentication"
+    name = SECURITY_SCHEME
+
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, Any]:
+        from .cookies import token_cookie_name
+
+        return {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": token_cookie_name(),
+            "description": (
+                "The signed session token cookie set at sign-in. Unsafe methods carrying it "
+                "(or an Origin/Referer header) must come from the site's own origin or "
+                "CSRF_TRUSTED_ORIGINS."
+            ),
+        }
+
+
+# -- Errors -------------------------------------------------------------------------------------
+
+ERROR_MESSAGES: Mapping[str, str] = {
+    "BAD_REQUEST": "the body is not parsable",
+    "VALIDATION_ERROR": "a field is missing or invalid; the message names it",
+    "INVALID_EMAIL_OR_PASSWORD": "wrong email or password, or an inactive user",
+    "INVALID_PASSWORD": "the current password is wrong",
+    "UNAUTHORIZED": "no valid session",
+    "INVALID_ORIGIN": "Origin (or Referer) is not this site nor in CSRF_TRUSTED_ORIGINS",
+    "MISSING_OR_NULL_ORIGIN": "a cookie-carrying unsafe request without Origin or Referer",
+    "INVALID_CALLBACKURL": "callbackURL is not same-site nor a trusted origin",
+    "EMAIL_PASSWORD_SIGN_UP_DISABLED": "AUTHSESSION_DISABLE_SIGN_UP is on",
+    "SESSION_NOT_FOUND": "no session of this user has that token or id",
+    "UNSUPPORTED_MEDIA_TYPE": "the body is neither JSON nor a form",
+    "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL": "the email is taken",
+    "TOO_MANY_REQUESTS": "the rate limit (AUTHSESSION_RATE_LIMITS) is reached",
+}
+
+RESPONSE_HEADERS = [
+    OpenApiParameter(
+        name,
+        {"type": "string", "pattern": "^[0-9]+$"},
+        OpenApiParameter.HEADER,
+        description="Seconds until the rate limit lets this client in again.",
+        response=[429],
+    )
+    for name in ("Retry-After", "X-Retry-After")
+]
+SET_COOKIE_HEADER = OpenApiParameter(
+    "Set-Cookie",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="The session_token and session_data cookies (HttpOnly; SameSite=Lax).",
+    response=[200],
+)
+
+ORIGIN = {403: ("INVALID_ORIGIN", "MISSING_OR_NULL_ORIGIN")}
+BODY = {
+    400: ("BAD_REQUEST", "VALIDATION_ERROR"),
+    413: (),  # any code: a body over DATA_UPLOAD_MAX_MEMORY_SIZE
+    415: ("UNSUPPORTED_MEDIA_TYPE",),
+}
+NEEDS_SESSION = {401: ("UNAUTHORIZED",)}
+ALWAYS = {429: ("TOO_MANY_REQUESTS",)}
+
+
+def error_schema(codes: Sequence[str] | None = None) -> dict[str, Any]:
+    """The ``{"message", "code"}`` shape; ``codes`` lists what this answer may carry."""
+    code: dict[str, Any] = {"type": "string", "pattern": "^[A-Z][A-Z0-9_]*$"}
+    if codes:
+        code = {"type": "string", "enum": list(codes)}
+    return {
+        "type": "object",
+        "required": ["message", "code"],
+        "properties": {
+            "message": {"type": "string", "description": "Safe to show to the user."},
+            "code": code,
+        },
+    }
+
+
+def error_response(codes: Sequence[str]) -> OpenApiResponse:
+    lines = [f"- `{code}`: {ERROR_MESSAGES.get(code, '')}" for code in codes]
+    description = "\n".join(lines) or "The body is larger than the server accepts."
+    return OpenApiResponse(response=error_schema(codes), description=description)
+
+
+def merge_errors(*tables: Mapping[int, Sequence[str]]) -> dict[int, tuple[str, ...]]:
+    merged: dict[int, list[str]] = {}
+    for table in tables:
+        for status, codes in table.items():
+            merged.setdefault(status, [])
+            merged[status] += [c for c in codes if c not in merged[status]]
+    return {status: tuple(codes) for status, codes in sorted(merged.items())}
+
+
+# -- Endpoints ----------------------------------------------------------------------------------
+
+# DRF's boolean spellings; an empty value reads as false.
+QUERY_FLAG: dict[str, Any] = {"anyOf": [{"type": "boolean"}, {"type": "string", "enum": [""]}]}
+
+SESSION_READ_PARAMETERS = [
+    OpenApiParameter(
+        "disableCookieCache",
+        QUERY_FLAG,
+        description="Read the database even when the cookie cache is fresh.",
+    ),
+    OpenApiParameter(
+        "disableRefresh", QUERY_FLAG, description="Do not extend the session on this read."
+    ),
+]
+
+
+def cookie_cache_parameter() -> OpenApiParameter:
+    """The cookie cache the browser sends back; its name follows the cookie settings."""
+    from .cookies import data_cookie_name
+
+    return OpenApiParameter(
+        data_cookie_name(),
+        OpenApiTypes.STR,
+        OpenApiParameter.COOKIE,
+        description=(
+            "The signed cookie cache of the session (chunked as `.0`, `.1`, ... when large). "
+            "Used only when it verifies and belongs to the session cookie; otherwise ignored."
+        ),
+    )
+
+
+def _link(operation_id: str, description: str, **request_body: str) -> dict[str, Any]:
+    """An OpenAPI link object (drf-spectacular has no helper for links)."""
+    link: dict[str, Any] = {"operationId": operation_id, "description": description}
+    if request_body:
+        link["requestBody"] = request_body
+    return link
+
+
+# What a client does next with the session it just got (the cookie rides along).
+SIGNED_IN_LINKS: dict[str, dict[str, Any]] = {
+    "GetSession": _link("getSession", "The new session, read back with its cookie."),
+    "ListSessions": _link("listSessions", "The user's sessions, this one among them."),
+    "RevokeSession": _link(
+        "revokeSession", "Revoke the new session by its token.", token="$response.body#/token"
+    ),
+    "SignOut": _link("signOut", "End the new session."),
+}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One endpoint's description; adding an endpoint is adding one of these to ENDPOINTS."""
+
+    view: str  # class name in django_authsession.views
+    operation_id: str
+    summary: str
+    description: str
+    response: Any
+    request: Any = None
+    errors: Mapping[int, Sequence[str]] = field(default_factory=dict)
+    needs_session: bool = False
+    parameters: Sequence[OpenApiParameter] = ()
+    links: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    tag: str = "Better Auth"
+    sets_cookies: bool = False
+
+    def schema_kwargs(self) -> dict[str, Any]:
+        responses: dict[int, Any] = {
+            200: OpenApiResponse(response=self.response, description="Success.")
+        }
+        for status, codes in merge_errors(self.errors, ALWAYS).items():
+            responses[status] = error_response(codes)
+        headers = [*RESPONSE_HEADERS, *([SET_COOKIE_HEADER] if self.sets_cookies else [])]
+        return {
+            "summary": self.summary,
+            "description": self.description,
+            "request": self.request,
+            "responses": responses,
+            "parameters": [*self.parameters, cookie_cache_parameter(), *headers],
+            "tags": [self.tag],
+        }
+
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        view="SessionView",
+        operation_id="session",
+        summary="The current session (documented contract)",
+        description=(
+            "Always 200 with `Cache-Control: no-store`. Without a valid session both keys are "
+            "null and the session cookies are cleared."
+        ),
+        response=DocumentedSessionResponseSerializer,
+        errors={400: ("VALIDATION_ERROR",)},
+        parameters=SESSION_READ_PARAMETERS,
+        tag="Documented contract",
+    ),
+    Endpoint(
+        view="GetSessionView",
+        operation_id="getSession",
+        summary="The current session (Better Auth's getSession)",
+        description=(
+            "Always 200 with `Cache-Control: no-store`; the JSON literal `null` without a valid "
+            "session (never a 401)."
+        ),
+        response=NullableGetSessionResponseSerializer,
+        errors={400: ("VALIDATION_ERROR",)},
+        parameters=SESSION_READ_PARAMETERS,
+    ),
+    Endpoint(
+        view="SignOutView",
+        operation_id="signOut",
+        summary="Sign out",
+        description="Deletes the session and clears every session cookie; 200 with or without one.",
+        response=SuccessSerializer,
+        errors=ORIGIN,
+    ),
+    Endpoint(
+        view="SignInEmailView",
+        operation_id="signInEmail",
+        summary="Sign in with email and password",
+        description=(
+            "JSON or form-encoded. Sets the session cookies; replaces this browser's session."
+        ),
+        request=SignInRequestSerializer,
+        response=SignInResponseSerializer,
+        errors=merge_errors(
+            BODY,
+            {401: ("INVALID_EMAIL_OR_PASSWORD",), 403: ("INVALID_CALLBACKURL",)},
+            ORIGIN,
+        ),
+        links=SIGNED_IN_LINKS,
+        sets_cookies=True,
+    ),
+    Endpoint(
+        view="SignUpEmailView",
+        operation_id="signUpEmail",
+        summary="Sign up with email and password",
+        description="Creates the user and signs in, as sign-in does.",
+        request=SignUpRequestSerializer,
+        response=SignUpResponseSerializer,
+        errors=merge_errors(
+            BODY,
+            {
+                400: ("EMAIL_PASSWORD_SIGN_UP_DISABLED",),
+                403: ("INVALID_CALLBACKURL",),
+                422: ("USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL",),
+            },
+            ORIGIN,
+        ),
+        links={
+            **SIGNED_IN_LINKS,
+            "SignIn": _link(
+                "signInEmail",
+                "Sign in again with the new account.",
+                email="$request.body#/email",
+                password="$request.body#/password",
+            ),
+        },
+        sets_cookies=True,
+    ),
+    Endpoint(
+        view="ListSessionsView",
+        operation_id="listSessions",
+        summary="The user's active sessions",
+        description="No token is shown but the caller's own.",
+        response=SessionSerializer(many=True),
+        errors=NEEDS_SESSION,
+        needs_session=True,
+    ),
+    Endpoint(
+        view="RevokeSessionView",
+        operation_id="revokeSession",
+        summary="Revoke one of the user's sessions by token or id",
+        description="Revoking the caller's own session also clears its cookies.",
+        request={media: REVOKE_SESSION_REQUEST for media in MEDIA_TYPES},
+        response=StatusSerializer,
+        errors=merge_errors(NEEDS_SESSION, BODY, {400: ("SESSION_NOT_FOUND",)}, ORIGIN),
+        needs_session=True,
+    ),
+    Endpoint(
+        view="RevokeOtherSessionsView",
+        operation_id="revokeOtherSessions",
+        summary="Revoke every session of the user but this one",
+        description="No body needed.",
+        response=StatusSerializer,
+        errors=merge_errors(NEEDS_SESSION, ORIGIN),
+        needs_session=True,
+    ),
+    Endpoint(
+        view="RevokeSessionsView",
+        operation_id="revokeSessions",
+        summary="Revoke every session of the user, this one included",
+        description="No body needed; clears this browser's cookies.",
+        response=StatusSerializer,
+        errors=merge_errors(NEEDS_SESSION, ORIGIN),
+        needs_session=True,
+    ),
+    Endpoint(
+        view="ChangePasswordView",
+        operation_id="changePassword",
+        summary="Change the password (Better Auth's changePassword)",
+        description=(
+            "Sessions are bound to the password: every other session ends. The browser that "
+            "changed it stays signed in."
+        ),
+        request=ChangePasswordRequestSerializer,
+        response=ChangePasswordResponseSerializer,
+        errors=merge_errors(NEEDS_SESSION, BODY, {400: ("INVALID_PASSWORD",)}, ORIGIN),
+        needs_session=True,
+    ),
+)
+
+
+class DescribedSchema(AutoSchema):
+    """drf-spectacular's AutoSchema with the endpoint's operation id and links (extend_schema
+    takes an operation id only on methods, and has no links)."""
+
+    endpoint: Endpoint | None = None
+
+    def get_operation_id(self) -> str:
+        if self.endpoint is None:
+            return super().get_operation_id()
+        return self.endpoint.operation_id
+
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        operation: dict[str, Any] | None = super().get_operation(*args, **kwargs)
+        if operation is not None and self.endpoint is not None and self.endpoint.links:
+            operation["responses"]["200"]["links"] = {
+                name: dict(link) for name, link in self.endpoint.links.items()
+            }
+        return operation
+
+
+def _view_extension(endpoint: Endpoint) -> type[OpenApiViewExtension]:
+    """A drf-spectacular extension replacing the view by a described subclass, for the
+    generator only; a view that does not exist (yet) is skipped without a warning."""
+
+    def view_replacement(self: OpenApiViewExtension) -> type[APIView]:
+        view = self.target_class
+        assert isinstance(view, type) and issubclass(view, APIView)
+        schema = type("DescribedSchema", (DescribedSchema,), {"endpoint": endpoint})()
+        described = type(
+            view.__name__,
+            (view,),
+            {
+                "__module__": view.__module__,
+                "__doc__": view.__doc__,
+                "schema": schema,
+                # The cookie scheme, required or optional; used by the generator only.
+                "authentication_classes": [AuthSessionAuthentication],
+                "permission_classes": [IsAuthenticated if endpoint.needs_session else AllowAny],
+            },
+        )
+        return extend_schema(**endpoint.schema_kwargs())(described)
+
+    return type(
+        f"{endpoint.view}Schema",
+        (OpenApiViewExtension,),
+        {
+            "target_class": f"{VIEWS}.{endpoint.view}",
+            "optional": True,
+            "view_replacement": view_replacement,
+            "__module__": __name__,
+        },
+    )
+
+
+VIEW_EXTENSIONS = [_view_extension(endpoint) for endpoint in ENDPOINTS]
+
+
+def only_authsession_endpoints(
+    endpoints: list[tuple[str, str, str, Any]], **kwargs: Any
+) -> list[tuple[str, str, str, Any]]:
+    """drf-spectacular preprocessing hook: keep the endpoints described above, wherever the
+    project mounted them."""
+    described = {f"{VIEWS}.{endpoint.view}" for endpoint in ENDPOINTS}
+    return [
+        entry
+        for entry in endpoints
+        if f"{entry[3].cls.__module__}.{entry[3].cls.__qualname__}" in described
+    ]

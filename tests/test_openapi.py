@@ -1,0 +1,229 @@
+"""The OpenAPI schema (``django-authsession[openapi]``): valid, complete, generated without a
+warning, and true to what the endpoints answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+pytest.importorskip("drf_spectacular")
+
+import jsonschema  # type: ignore[import-untyped]
+from django.test import Client
+from django.urls import URLPattern, reverse
+from drf_spectacular.drainage import GENERATOR_STATS
+from drf_spectacular.validation import validate_schema
+from openapi_spec_validator import validate as validate_spec
+
+from django_authsession import openapi, urls, views
+from tests.factories import DEFAULT_PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+SCHEMA_URL = "/api/auth/openapi.json"
+
+
+@pytest.fixture
+def schema() -> dict[str, Any]:
+    GENERATOR_STATS.reset()
+    response = Client().get(SCHEMA_URL)
+    assert response.status_code == 200
+    return response.json()
+
+
+def operation(schema: dict[str, Any], method: str, path: str) -> dict[str, Any]:
+    return schema["paths"][path][method]
+
+
+def assert_conforms(schema: dict[str, Any], method: str, path: str, response: Any) -> None:
+    """The response's status is documented and its JSON body matches that status's schema."""
+    documented = operation(schema, method, path)["responses"]
+    status = str(response.status_code)
+    assert status in documented, f"{method.upper()} {path}: undocumented status {status}"
+    assert response["Content-Type"] == "application/json"
+    body_schema = documented[status]["content"]["application/json"]["schema"]
+    root = {**body_schema, "components": schema["components"]}
+    jsonschema.Draft202012Validator(root).validate(response.json())
+
+
+def test_schema_is_served_valid_and_generated_without_warnings(schema) -> None:
+    assert not GENERATOR_STATS, "drf-spectacular reported warnings or errors"
+    assert schema["openapi"].startswith("3.1")
+    validate_spec(schema)
+    validate_schema(schema)
+
+
+def test_schema_url_is_named_and_documented_in_the_readme() -> None:
+    assert reverse("authsession_openapi:schema") == SCHEMA_URL
+
+
+def test_every_endpoint_of_the_app_is_described(schema) -> None:
+    """A new endpoint in urls.py without an ENDPOINTS entry fails here."""
+    for pattern in urls.urlpatterns:
+        assert isinstance(pattern, URLPattern)
+        path = reverse(f"authsession:{pattern.name}")
+        assert path in schema["paths"], f"{path} is not in the OpenAPI schema"
+    assert all(p.startswith("/api/auth/") for p in schema["paths"]), "foreign views leaked in"
+
+
+def test_every_declared_view_exists_or_is_skipped(schema) -> None:
+    described = {op["operationId"] for item in schema["paths"].values() for op in item.values()}
+    for endpoint in openapi.ENDPOINTS:
+        assert (endpoint.operation_id in described) == hasattr(views, endpoint.view)
+
+
+def test_cookie_security_scheme_names_the_token_cookie(client, settings) -> None:
+    settings.AUTHSESSION_USE_SECURE_COOKIES = False
+    schema = client.get(SCHEMA_URL).json()
+    scheme = schema["components"]["securitySchemes"][openapi.SECURITY_SCHEME]
+    assert scheme == {**scheme, "type": "apiKey", "in": "cookie"}
+    assert scheme["name"] == "better-auth.session_token"
+    list_sessions = operation(schema, "get", "/api/auth/list-sessions")
+    assert list_sessions["security"] == [{openapi.SECURITY_SCHEME: []}]
+    get_session = operation(schema, "get", "/api/auth/get-session")
+    assert {} in get_session["security"]  # optional: no session is the null answer
+
+
+def test_errors_list_their_codes_and_429_its_headers(schema) -> None:
+    sign_in = operation(schema, "post", "/api/auth/sign-in/email")["responses"]
+    codes = sign_in["401"]["content"]["application/json"]["schema"]["properties"]["code"]
+    assert codes["enum"] == ["INVALID_EMAIL_OR_PASSWORD"]
+    assert set(sign_in["429"]["headers"]) == {"Retry-After", "X-Retry-After"}
+    links = sign_in["200"]["links"]
+    assert links["RevokeSession"]["requestBody"] == {"token": "$response.body#/token"}
+
+
+def test_answers_without_a_session_conform(schema, make_client) -> None:
+    anonymous = make_client()
+    for method, path in [
+        ("get", "/api/auth/get-session"),
+        ("get", "/api/auth/session"),
+        ("post", "/api/auth/sign-out"),
+        ("get", "/api/auth/list-sessions"),
+        ("post", "/api/auth/revoke-session"),
+        ("post", "/api/auth/revoke-sessions"),
+    ]:
+        assert_conforms(schema, method, path, getattr(anonymous, method)(path))
+    assert anonymous.get("/api/auth/get-session").content == b"null"
+
+
+def test_sign_up_and_session_answers_conform(schema, client) -> None:
+    response = client.post(
+        "/api/auth/sign-up/email",
+        {"name": "Ada", "email": "ada@example.com", "password": "a-long-password-1"},
+        content_type="application/json",
+    )
+    assert_conforms(schema, "post", "/api/auth/sign-up/email", response)
+    for path in ["/api/auth/get-session", "/api/auth/session", "/api/auth/list-sessions"]:
+        assert_conforms(schema, "get", path, client.get(path))
+    response = client.post(
+        "/api/auth/revoke-session",
+        {"id": "00000000-0000-0000-0000-000000000000"},
+        content_type="application/json",
+    )
+    assert response.json()["code"] == "SESSION_NOT_FOUND"
+    assert_conforms(schema, "post", "/api/auth/revoke-session", response)
+    again = client.post(
+        "/api/auth/sign-up/email",
+        {"name": "Ada", "email": "ada@example.com", "password": "a-long-password-1"},
+        content_type="application/json",
+    )
+    assert_conforms(schema, "post", "/api/auth/sign-up/email", again)
+
+
+def test_sign_in_answers_conform(schema, client) -> None:
+    user = UserFactory()
+    path = "/api/auth/sign-in/email"
+    for body in [
+        {"email": user.email, "password": "wrong-password"},
+        {"email": "not an email", "password": "x"},
+        {"email": user.email, "password": DEFAULT_PASSWORD, "callbackURL": "https://evil.test/"},
+        {"email": user.email, "password": DEFAULT_PASSWORD, "callbackURL": "/next"},
+    ]:
+        assert_conforms(schema, "post", path, client.post(path, body, "application/json"))
+    bad_json = client.post(path, "{", content_type="application/json")
+    assert_conforms(schema, "post", path, bad_json)
+    xml = client.post(path, "<a/>", content_type="application/xml")
+    assert_conforms(schema, "post", path, xml)
+    for response in [client.post("/api/auth/sign-out", HTTP_ORIGIN="https://evil.test")]:
+        assert_conforms(schema, "post", "/api/auth/sign-out", response)
+
+
+def test_rate_limited_answer_conforms(schema, make_client, settings) -> None:
+    settings.AUTHSESSION_RATE_LIMITS = {"/get-session": "1/60s"}
+    anonymous = make_client()
+    anonymous.get("/api/auth/get-session")
+    response = anonymous.get("/api/auth/get-session")
+    assert response.status_code == 429
+    assert_conforms(schema, "get", "/api/auth/get-session", response)
+    assert int(response["Retry-After"]) >= 1
+
+
+@pytest.mark.parametrize("oas_version", ["3.0.3", "3.1.0"])
+def test_a_projects_own_schema_gets_the_same_descriptions(oas_version) -> None:
+    """A project generating its own drf-spectacular schema, with its own OpenAPI version,
+    gets our descriptions for our URLs, valid and without a warning."""
+    from django.urls import include, path
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.settings import patched_settings
+
+    GENERATOR_STATS.reset()
+    patterns = [path("auth/", include("django_authsession.urls"))]
+    with patched_settings({"OAS_VERSION": oas_version}):
+        schema = SchemaGenerator(patterns=patterns).get_schema(request=None, public=True)
+    assert not GENERATOR_STATS, "drf-spectacular reported warnings or errors"
+    validate_spec(schema)
+    validate_schema(schema)
+    assert schema["paths"]["/auth/get-session"]["get"]["operationId"] == "getSession"
+    null_answer = schema["components"]["schemas"]["NullableGetSessionResponse"]
+    assert null_answer.get("nullable") or {"type": "null"} in null_answer.get("oneOf", [])
+
+
+def test_change_password_is_described_once_its_view_exists(monkeypatch, settings) -> None:
+    """Declared ahead of its view: skipped while absent, described as soon as it exists."""
+    from django.urls import path
+    from drf_spectacular.generators import SchemaGenerator
+
+    class ChangePasswordView(views.AuthView):
+        endpoint = "/change-password"
+
+        def post(self, request: Any) -> Any:
+            raise NotImplementedError
+
+    settings.AUTHSESSION_MIN_PASSWORD_LENGTH = 12
+    monkeypatch.setattr(views, "ChangePasswordView", ChangePasswordView, raising=False)
+    extension = next(e for e in openapi.VIEW_EXTENSIONS if e.__name__ == "ChangePasswordViewSchema")
+    monkeypatch.setattr(extension, "target_class", f"{openapi.VIEWS}.ChangePasswordView")
+    GENERATOR_STATS.reset()
+    patterns = [path("auth/change-password", ChangePasswordView.as_view())]
+    schema = SchemaGenerator(patterns=patterns).get_schema(request=None, public=True)
+    assert not GENERATOR_STATS, "drf-spectacular reported warnings or errors"
+    validate_spec(schema)
+    change = schema["paths"]["/auth/change-password"]["post"]
+    assert change["operationId"] == "changePassword"
+    assert change["security"] == [{openapi.SECURITY_SCHEME: []}]
+    bad = change["responses"]["400"]["content"]["application/json"]["schema"]
+    assert "INVALID_PASSWORD" in bad["properties"]["code"]["enum"]
+    unauthorized = change["responses"]["401"]["content"]["application/json"]["schema"]
+    assert unauthorized["properties"]["code"]["enum"] == ["UNAUTHORIZED"]
+    body = schema["components"]["schemas"]["ChangePasswordRequest"]
+    assert set(body["required"]) == {"currentPassword", "newPassword"}
+    assert body["properties"]["newPassword"]["minLength"] == 12
+    answer = schema["components"]["schemas"]["ChangePasswordResponse"]
+    token = answer["properties"]["token"]
+    assert token.get("nullable") is True or token["type"] == ["string", "null"]
+
+
+def test_schema_urls_without_drf_spectacular_say_what_to_install(monkeypatch) -> None:
+    import importlib.util
+    import sys
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    monkeypatch.setitem(sys.modules, "drf_spectacular.views", None)  # as if not installed
+    spec = importlib.util.find_spec("django_authsession.openapi_urls")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    with pytest.raises(ImproperlyConfigured, match=r"django-authsession\[openapi\]"):
+        spec.loader.exec_module(module)
