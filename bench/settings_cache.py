@@ -8,7 +8,6 @@ from tests.settings import *  # noqa: F403
 BACKENDS = {
     "django": "django.core.cache.backends.redis.RedisCache",
     "django-redis": "django_redis.cache.RedisCache",
-    "authsession": "django_authsession.cache.RedisCache",
 }
 _URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14")
 CACHES = {

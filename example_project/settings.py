@@ -94,7 +94,7 @@ CACHES: dict[str, Any]
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_authsession.cache.RedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "example",
         }
