@@ -240,7 +240,7 @@ def _delete_expired_batch(cutoff: datetime, limit: int, alias: str) -> int:
         # a concurrent run holds, and deleted by their physical address (no second index probe).
         quote = connection.ops.quote_name
         table = quote(Session._meta.db_table)
-        expires_at = quote(Session._meta.get_field("expires_at").column)
+        expires_at = quote(str(Session._meta.get_field("expires_at").column))
         sql = (  # quoted names from the model; values go as parameters
             f"DELETE FROM {table} WHERE ctid = ANY(ARRAY("  # noqa: S608
             f"SELECT ctid FROM {table} WHERE {expires_at} <= %s "
@@ -252,15 +252,16 @@ def _delete_expired_batch(cutoff: datetime, limit: int, alias: str) -> int:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
             cursor.execute(sql, [cutoff, limit])
             return int(cursor.rowcount)
-    batch = Session.objects.filter(expires_at__lte=cutoff).order_by("expires_at").values("pk")
+    rows = Session.objects.using(alias)
+    batch = rows.filter(expires_at__lte=cutoff).order_by("expires_at").values_list("pk", flat=True)
     features = connection.features
     if features.has_select_for_update_skip_locked:  # MySQL 8, Oracle: lock, then delete by pk
-        pks = list(batch.select_for_update(skip_locked=True)[:limit].values_list("pk", flat=True))
-        deleted, _ = Session.objects.filter(pk__in=pks).delete()
+        pks = list(batch.select_for_update(skip_locked=True)[:limit])
+        deleted, _ = rows.filter(pk__in=pks).delete()
     elif features.allow_sliced_subqueries_with_in:  # SQLite: writers take turns anyway
-        deleted, _ = Session.objects.filter(pk__in=batch[:limit]).delete()
+        deleted, _ = rows.filter(pk__in=batch[:limit]).delete()
     else:
-        deleted, _ = Session.objects.filter(pk__in=list(batch[:limit])).delete()
+        deleted, _ = rows.filter(pk__in=list(batch[:limit])).delete()
     return deleted
 
 
@@ -294,9 +295,9 @@ def cleanup_expired(
     if batch_size is not None and batch_size < 1:
         raise ValueError(f"batch_size must be at least 1 (got {batch_size})")
     cutoff = timezone.now() - timedelta(seconds=older_than)
+    alias = router.db_for_write(Session)  # the primary, also for counting: replicas lag
     if dry_run:
-        return Session.objects.filter(expires_at__lte=cutoff).count()
-    alias = router.db_for_write(Session)
+        return Session.objects.using(alias).filter(expires_at__lte=cutoff).count()
     target = max_batch_seconds * 0.4
     size = batch_size or CLEANUP_FIRST_BATCH
     started = time.monotonic()
