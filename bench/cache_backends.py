@@ -8,7 +8,7 @@ own backend, Django's keeping one client per pool, until django-redis proved as 
 Per-call wall time of ``get_many`` of two keys (the revocation check of a cookie-cache hit),
 ``add`` and ``incr`` (django-ratelimit's counter), and of a whole ``GET /get-session`` answered
 from the cookie cache, in one process, the backends alternating in every round; medians over
-the rounds, and each backend's time over Django's. Needs django-redis (the ``bench`` extra).
+the rounds, and each backend's time over Django's. Needs django-redis (the ``redis`` extra).
 The Redis database given is flushed.
 """
 
