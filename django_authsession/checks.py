@@ -95,6 +95,13 @@ def _trusted_proxy_errors() -> list[Any]:
     ]
 
 
+# Redis backends that write to their first LOCATION and read from a random other one.
+REPLICA_READING_CACHES = (
+    "django.core.cache.backends.redis.RedisCache",
+    "django_redis.cache.RedisCache",
+)
+
+
 @register(Tags.security, Tags.compatibility)
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     errors: list[Any] = []
@@ -261,4 +268,35 @@ def check_deploy(app_configs: Any = None, **kwargs: Any) -> list[Any]:
             )
         )
     warnings.extend(_revocation_cache_deploy_messages())
+    return warnings
+
+
+def _cache_locations(config: dict[str, Any]) -> list[str]:
+    location = config.get("LOCATION", "")
+    if isinstance(location, str):
+        # Both Django's backend and django-redis split a string on commas (django-redis also ";").
+        return [part for part in location.replace(";", ",").split(",") if part.strip()]
+    return list(location)
+
+
+@register(Tags.security, Tags.caches, deploy=True)
+def check_caches_read_where_written(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """Revocation marks and rate-limit counters read from a lagging replica are not there yet."""
+    warnings: list[Any] = []
+    aliases = {
+        app_settings.REVOCATION_CACHE: "AUTHSESSION_REVOCATION_CACHE (revocation marks)",
+    }
+    ratelimit_alias = getattr(settings, "RATELIMIT_USE_CACHE", "default")
+    aliases.setdefault(ratelimit_alias, "RATELIMIT_USE_CACHE (rate-limit counters)")
+    for alias, role in aliases.items():
+        config = settings.CACHES.get(alias, {})
+        if config.get("BACKEND") in REPLICA_READING_CACHES and len(_cache_locations(config)) > 1:
+            warnings.append(
+                Warning(
+                    f"The cache {alias!r} named by {role} has several LOCATIONs: it writes to "
+                    "the first and reads from the others, replicas that may lag behind.",
+                    hint="Give that cache the Redis primary as its only LOCATION.",
+                    id="django_authsession.W010",
+                )
+            )
     return warnings

@@ -94,13 +94,13 @@ CACHES: dict[str, Any]
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_authsession.cache.RedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "example",
         },
         # Revocation marks in an alias of their own, never shared with rate-limit counters.
         "authsession_revocation": {
-            "BACKEND": "django_authsession.cache.RedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "example-revocation",
         },

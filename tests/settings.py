@@ -75,7 +75,7 @@ CACHES: dict[str, Any]
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_authsession.cache.RedisCache",
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             # Unique per run so parallel runs do not share marks; a subprocess can inherit it.
             "KEY_PREFIX": os.environ.setdefault(

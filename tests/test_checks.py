@@ -193,3 +193,25 @@ def test_w005_unreachable_redis_is_a_warning_not_a_hang() -> None:
         found = ids(deploy=True)
     assert "django_authsession.W005" in found
     assert time.monotonic() - started < 5
+
+
+def test_w010_revocation_or_rate_limit_cache_reading_replicas() -> None:
+    redis = "django.core.cache.backends.redis.RedisCache"
+    primary = "redis://primary:6379/0"
+    replicated = {"BACKEND": redis, "LOCATION": [primary, "redis://replica:6379/0"]}
+    single = {"BACKEND": redis, "LOCATION": primary}
+    # Only the settings are read: no cache is connected.
+    with override_settings(CACHES={"default": replicated}):
+        assert "django_authsession.W010" in ids(deploy=True)
+        assert "django_authsession.W010" not in ids()  # a deployment check
+    comma_separated = {**replicated, "LOCATION": f"{primary},redis://replica:6379/0"}
+    with override_settings(CACHES={"default": comma_separated}):
+        assert "django_authsession.W010" in ids(deploy=True)
+    django_redis = {**replicated, "BACKEND": "django_redis.cache.RedisCache"}
+    with override_settings(CACHES={"default": single, "counters": django_redis}):
+        assert "django_authsession.W010" not in ids(deploy=True)
+        with override_settings(RATELIMIT_USE_CACHE="counters"):
+            assert "django_authsession.W010" in ids(deploy=True)
+    # Replicas are fine for a cache that holds neither marks nor counters.
+    with override_settings(CACHES={"default": single, "pages": replicated}):
+        assert "django_authsession.W010" not in ids(deploy=True)
