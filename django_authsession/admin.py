@@ -84,11 +84,10 @@ class SessionStatusFilter(admin.SimpleListFilter):
         return [("active", _("Active")), ("expired", _("Expired"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
-        now = timezone.now()
         if self.value() == "active":
-            return queryset.filter(expires_at__gt=now)
+            return queryset.active()  # type: ignore[attr-defined,no-any-return]
         if self.value() == "expired":
-            return queryset.filter(expires_at__lte=now)
+            return queryset.expired()  # type: ignore[attr-defined,no-any-return]
         return queryset
 
 

@@ -9,6 +9,7 @@ from django.core.checks import Error, Tags, Warning, register
 from django.utils.module_loading import import_string
 
 from .conf import app_settings
+from .ratelimit import check_rate_settings  # noqa: F401  (registers the rate-limit checks)
 
 MIDDLEWARE = "django_authsession.middleware.AuthSessionMiddleware"
 AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"

@@ -9,16 +9,38 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponseBase
 
-from . import cookie_cache
 from .conf import app_settings
 from .tokens import sign_cookie_value, unsign_cookie_value
+from .wire import chunks, cookie_cache
+from .wire.attributes import SECURE_PREFIX, CookieAttributes
 
-SECURE_PREFIX = "__Secure-"
+__all__ = [
+    "SECURE_PREFIX",
+    "attributes",
+    "clear_all",
+    "clear_cache",
+    "cookie_name",
+    "data_cookie_name",
+    "dont_remember_cookie_name",
+    "has_cache",
+    "is_remembered",
+    "read_cache",
+    "read_token",
+    "set_cache",
+    "set_token",
+    "token_cookie_name",
+]
+
+_ATTRIBUTES = {secure: CookieAttributes(secure=secure) for secure in (False, True)}
+
+
+def attributes() -> CookieAttributes:
+    """The attributes of every session cookie, for writing them and for sizing chunks."""
+    return _ATTRIBUTES[app_settings.USE_SECURE_COOKIES]
 
 
 def cookie_name(suffix: str) -> str:
-    name = f"{app_settings.COOKIE_PREFIX}.{suffix}"
-    return f"{SECURE_PREFIX}{name}" if app_settings.USE_SECURE_COOKIES else name
+    return attributes().name(app_settings.COOKIE_PREFIX, suffix)
 
 
 def token_cookie_name() -> str:
@@ -34,22 +56,25 @@ def dont_remember_cookie_name() -> str:
 
 
 def _set(response: HttpResponseBase, name: str, value: str, max_age: int | None) -> None:
+    attrs = attributes()
     response.set_cookie(
         name,
         value,
         max_age=max_age,
-        path="/",
-        secure=app_settings.USE_SECURE_COOKIES,
-        httponly=True,
-        samesite="Lax",
+        path=attrs.path,
+        domain=attrs.domain,
+        secure=attrs.secure,
+        httponly=attrs.http_only,
+        samesite=attrs.same_site,
     )
 
 
 def _delete(response: HttpResponseBase, name: str) -> None:
     # Same attributes as when set: browsers match on name, path and (for __Secure-) Secure.
-    response.delete_cookie(name, path="/", samesite="Lax")
-    response.cookies[name]["httponly"] = True
-    if app_settings.USE_SECURE_COOKIES:
+    attrs = attributes()
+    response.delete_cookie(name, path=attrs.path, domain=attrs.domain, samesite=attrs.same_site)
+    response.cookies[name]["httponly"] = attrs.http_only
+    if attrs.secure:
         response.cookies[name]["secure"] = True
 
 
@@ -69,7 +94,7 @@ def read_cache(
 ) -> cookie_cache.CachedSession | None:
     """The cookie cache, if it decodes, is signed by a current or fallback secret, is unexpired
     and is bound to ``token``; ``None`` otherwise."""
-    value = cookie_cache.join_chunks(cookies, data_cookie_name())
+    value = chunks.join_chunks(cookies, data_cookie_name())
     if value is None:
         return None
     cached = cookie_cache.decode_session_data(value, app_settings.SECRETS, now_ms=now_ms)
@@ -79,7 +104,7 @@ def read_cache(
 
 
 def has_cache(cookies: Mapping[str, str]) -> bool:
-    return bool(cookie_cache.chunk_names(cookies, data_cookie_name()))
+    return bool(chunks.chunk_names(cookies, data_cookie_name()))
 
 
 def set_token(
@@ -106,18 +131,16 @@ def set_cache(
     value = cookie_cache.encode_session_data(
         session, user, secret=app_settings.SECRET, max_age=max_age, now_ms=now_ms
     )
-    chunks = cookie_cache.split_chunks(
-        data_cookie_name(), value, max_age=max_age, secure=app_settings.USE_SECURE_COOKIES
-    )
-    for name in cookie_cache.chunk_names(cookies, data_cookie_name()):
-        if name not in chunks:
+    parts = chunks.split_chunks(data_cookie_name(), value, max_age=max_age, attributes=attributes())
+    for name in chunks.chunk_names(cookies, data_cookie_name()):
+        if name not in parts:
             _delete(response, name)
-    for name, chunk in chunks.items():
-        _set(response, name, chunk, max_age)
+    for name, part in parts.items():
+        _set(response, name, part, max_age)
 
 
 def clear_cache(response: HttpResponseBase, cookies: Mapping[str, str]) -> None:
-    for name in cookie_cache.chunk_names(cookies, data_cookie_name()):
+    for name in chunks.chunk_names(cookies, data_cookie_name()):
         _delete(response, name)
 
 
@@ -127,6 +150,6 @@ def clear_all(response: HttpResponseBase, request: HttpRequest) -> None:
     _delete(response, data_cookie_name())
     if dont_remember_cookie_name() in request.COOKIES:
         _delete(response, dont_remember_cookie_name())
-    for name in cookie_cache.chunk_names(request.COOKIES, data_cookie_name()):
+    for name in chunks.chunk_names(request.COOKIES, data_cookie_name()):
         if name != data_cookie_name():
             _delete(response, name)

@@ -6,6 +6,7 @@ models and the primitives (tokens, revocation marks), not DRF, cookies or the mi
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -14,14 +15,17 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
 from . import revocation, signals
 from .client_ip import get_client_ip
+from .compiled_query import CompiledQuery
 from .conf import app_settings
 from .models import Session
 from .tokens import generate_token, storage_key
+from .wire.shapes import parse_iso
 
 USER_AGENT_MAX_LENGTH = 1024
 
@@ -83,12 +87,26 @@ def _past_absolute_age(session: Session, now: datetime) -> bool:
     return absolute is not None and now >= session.created_at + timedelta(seconds=absolute)
 
 
-def resolve_from_db(token: str, *, now: datetime | None = None) -> ResolvedSession | None:
-    """One query (the session with its user joined). An expired row presented is deleted."""
+def _session_by_token(stored_token: str, using: str) -> QuerySet[Session]:
+    """The database path's query; ``compiled_query`` runs it without recompiling it."""
+    return (
+        Session.objects.using(using).select_related("user").filter(token=stored_token).order_by()
+    )[:1]
+
+
+SESSION_BY_TOKEN = CompiledQuery(_session_by_token)
+
+
+def resolve_from_db(
+    token: str, *, now: datetime | None = None, using: str | None = None
+) -> ResolvedSession | None:
+    """One query (the session with its user joined), on ``using`` or the router's read database.
+    An expired row presented is deleted."""
     now = now or timezone.now()
-    try:
-        session = Session.objects.select_related("user").get(token=storage_key(token))
-    except Session.DoesNotExist:
+    session: Session | None = SESSION_BY_TOKEN.first(
+        storage_key(token), using or router.db_for_read(Session)
+    )
+    if session is None:
         return None
     if session.is_expired(now) or _past_absolute_age(session, now):
         Session.objects.filter(pk=session.pk, expires_at=session.expires_at).delete()
@@ -96,6 +114,24 @@ def resolve_from_db(token: str, *, now: datetime | None = None) -> ResolvedSessi
     if not session.user.is_active:
         return None
     return ResolvedSession(token=token, session=session)
+
+
+def session_from_cache(data: Any, token: str) -> Session:
+    """An unsaved ``Session`` rebuilt from a cookie-cache session object (no query).
+
+    Raises ``KeyError``/``TypeError``/``ValueError`` when the object is not a session."""
+    if not isinstance(data, dict):
+        raise TypeError("session must be an object")
+    return Session(
+        id=uuid.UUID(str(data["id"])),
+        token=storage_key(token),
+        user_id=data["userId"],
+        expires_at=parse_iso(data["expiresAt"]),
+        ip_address=str(data.get("ipAddress") or ""),
+        user_agent=str(data.get("userAgent") or ""),
+        created_at=parse_iso(data["createdAt"]),
+        updated_at=parse_iso(data["updatedAt"]),
+    )
 
 
 def is_revoked(resolved: ResolvedSession) -> bool:
@@ -106,10 +142,14 @@ def is_revoked(resolved: ResolvedSession) -> bool:
 
 
 def refresh_due(session: Session, now: datetime | None = None) -> bool:
-    """Due once the session is ``UPDATE_AGE`` old since its last refresh."""
+    """Due once the session is ``UPDATE_AGE`` old since its last refresh, and only while a
+    refresh would move the expiry (``AUTHSESSION_ABSOLUTE_MAX_AGE`` pins it at the end), so a
+    pinned session is served from the cookie cache instead of the database every time."""
     now = now or timezone.now()
     window = timedelta(seconds=app_settings.EXPIRES_IN - app_settings.UPDATE_AGE)
-    return now >= session.expires_at - window
+    if now < session.expires_at - window:
+        return False
+    return _expires_in(session.created_at, now, app_settings.EXPIRES_IN) != session.expires_at
 
 
 def refresh(resolved: ResolvedSession, *, now: datetime | None = None) -> ResolvedSession | None:

@@ -18,11 +18,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import ratelimit, sessions
+from . import endpoints, origin, ratelimit, sessions
 from .conf import app_settings
 from .exceptions import (
     AuthError,
-    check_origin,
     exception_handler,
     invalid_credentials,
     unauthorized,
@@ -59,9 +58,9 @@ class AuthView(APIView):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
-        ratelimit.enforce(request._request, self.endpoint)
-        if self.state.presented:
-            check_origin(request._request)
+        origin.enforce(request._request)
+        if self.endpoint not in endpoints.SESSION_READS:
+            ratelimit.enforce(request._request, self.endpoint)
 
     @property
     def state(self) -> SessionState:
@@ -98,13 +97,20 @@ def _session_options(request: Request) -> dict[str, bool]:
     }
 
 
+def _read_session(view: AuthView, request: Request) -> ResolvedSession | None:
+    """The session of a session read, counted by the session-read rate-limit policy."""
+    resolved = view.state.get(**_session_options(request))
+    ratelimit.enforce_session_read(request._request, view.endpoint, resolved)
+    return resolved
+
+
 class SessionView(AuthView):
     """``GET /session``: the documented contract (snake_case session, camelCase user)."""
 
-    endpoint = "/session"
+    endpoint = endpoints.SESSION
 
     def get(self, request: Request) -> HttpResponse:
-        resolved = self.state.get(**_session_options(request))
+        resolved = _read_session(self, request)
         if resolved is None:
             return _no_store(Response({"session": None, "user": None}))
         session = documented_session(resolved.session, resolved.token)
@@ -115,10 +121,10 @@ class SessionView(AuthView):
 class GetSessionView(AuthView):
     """``GET /get-session``: Better Auth's shape, or the JSON literal ``null``."""
 
-    endpoint = "/get-session"
+    endpoint = endpoints.GET_SESSION
 
     def get(self, request: Request) -> HttpResponse:
-        resolved = self.state.get(**_session_options(request))
+        resolved = _read_session(self, request)
         if resolved is None:
             return _no_store(HttpResponse(b"null", content_type="application/json"))
         session = better_auth_session(resolved.session, resolved.token)
@@ -128,7 +134,7 @@ class GetSessionView(AuthView):
 class SignOutView(AuthView):
     """``POST /sign-out``: delete the row, clear every cookie; success with or without one."""
 
-    endpoint = "/sign-out"
+    endpoint = endpoints.SIGN_OUT
 
     def post(self, request: Request) -> HttpResponse:
         state = self.state
@@ -161,7 +167,7 @@ def _signed_in(
 class SignInEmailView(AuthView):
     """``POST /sign-in/email`` (``signIn.email``)."""
 
-    endpoint = "/sign-in/email"
+    endpoint = endpoints.SIGN_IN_EMAIL
 
     def post(self, request: Request) -> HttpResponse:
         form = SignInSerializer(data=request.data)
@@ -183,7 +189,7 @@ class SignInEmailView(AuthView):
 class SignUpEmailView(AuthView):
     """``POST /sign-up/email`` (``signUp.email``): create the user and sign in."""
 
-    endpoint = "/sign-up/email"
+    endpoint = endpoints.SIGN_UP_EMAIL
 
     def post(self, request: Request) -> HttpResponse:
         if app_settings.DISABLE_SIGN_UP:
@@ -216,7 +222,7 @@ class SignUpEmailView(AuthView):
 class ListSessionsView(AuthView):
     """``GET /list-sessions``: the user's active sessions; only the caller's own has a token."""
 
-    endpoint = "/list-sessions"
+    endpoint = endpoints.LIST_SESSIONS
 
     def get(self, request: Request) -> HttpResponse:
         current = self.require_session()
@@ -231,7 +237,7 @@ class ListSessionsView(AuthView):
 class RevokeSessionView(AuthView):
     """``POST /revoke-session`` with ``{"token"}`` or ``{"id"}`` of one of the user's sessions."""
 
-    endpoint = "/revoke-session"
+    endpoint = endpoints.REVOKE_SESSION
 
     def post(self, request: Request) -> HttpResponse:
         current = self.require_session()
@@ -251,7 +257,7 @@ class RevokeSessionView(AuthView):
 
 
 class RevokeOtherSessionsView(AuthView):
-    endpoint = "/revoke-other-sessions"
+    endpoint = endpoints.REVOKE_OTHER_SESSIONS
 
     def post(self, request: Request) -> HttpResponse:
         current = self.require_session()
@@ -262,7 +268,7 @@ class RevokeOtherSessionsView(AuthView):
 
 
 class RevokeSessionsView(AuthView):
-    endpoint = "/revoke-sessions"
+    endpoint = endpoints.REVOKE_SESSIONS
 
     def post(self, request: Request) -> HttpResponse:
         current = self.require_session()

@@ -12,7 +12,8 @@ import time_machine
 from django.core.cache import caches
 from django.test import Client
 
-from django_authsession import cookie_cache, cookies
+from django_authsession import cookies
+from django_authsession.wire import cookie_cache
 from django_authsession.conf import app_settings
 from django_authsession.models import Session
 from tests.factories import DEFAULT_PASSWORD
