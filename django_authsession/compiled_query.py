@@ -11,6 +11,7 @@ flow through without an edit. Internal: use ``sessions.resolve_from_db``.
 
 from __future__ import annotations
 
+import inspect
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +24,9 @@ from django.db.models.query import get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
 
 __all__ = ["CompiledQuery"]
+
+# Django 6.1 threads a fetch mode through the populators and from_db; 5.2 and 6.0 have none.
+_FETCH_MODE = "fetch_mode" in inspect.signature(get_related_populators).parameters
 
 # A value no token can be (tokens are [A-Za-z0-9]; digests hex): marks the parameter to replace.
 _MARKER = "\x00authsession-compiled-query-parameter\x00"
@@ -39,6 +43,7 @@ class _Compiled:
     start: int
     end: int
     populators: list[Any]
+    extra: dict[str, Any]
 
 
 class CompiledQuery:
@@ -55,12 +60,14 @@ class CompiledQuery:
         return self.build(value, using)
 
     def _compile(self, using: str, connection: BaseDatabaseWrapper) -> _Compiled:
-        compiler = self.build(_MARKER, using).query.get_compiler(using=using, connection=connection)
+        queryset = self.build(_MARKER, using)
+        compiler = queryset.query.get_compiler(using=using, connection=connection)
         sql, params = compiler.as_sql()
         params = tuple(params)
         indices = [i for i, p in enumerate(params) if p == _MARKER]
         if len(indices) != 1:
             raise RuntimeError("the query must take its value as exactly one parameter")
+        fetch: list[Any] = [getattr(queryset, "_fetch_mode", None)] if _FETCH_MODE else []
         klass_info = compiler.klass_info
         assert klass_info is not None
         select = compiler.select
@@ -75,7 +82,8 @@ class CompiledQuery:
             init_list=[f[0].target.attname for f in select[start:end]],
             start=start,
             end=end,
-            populators=get_related_populators(klass_info, select, using),
+            populators=get_related_populators(klass_info, select, using, *fetch),
+            extra={"fetch_mode": fetch[0]} if fetch else {},
         )
 
     def compiled(self, using: str) -> _Compiled:
@@ -101,7 +109,9 @@ class CompiledQuery:
         if row is None:
             return None
         (row,) = compiled.compiler.results_iter([[row]])
-        obj = compiled.model.from_db(using, compiled.init_list, row[compiled.start : compiled.end])
+        obj = compiled.model.from_db(
+            using, compiled.init_list, row[compiled.start : compiled.end], **compiled.extra
+        )
         for populator in compiled.populators:
             populator.populate(row, obj)
         return obj

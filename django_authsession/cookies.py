@@ -65,14 +65,19 @@ def _set(response: HttpResponseBase, name: str, value: str, max_age: int | None)
         domain=attrs.domain,
         secure=attrs.secure,
         httponly=attrs.http_only,
-        samesite=attrs.same_site,
+        samesite=attrs.same_site,  # type: ignore[arg-type]
     )
 
 
 def _delete(response: HttpResponseBase, name: str) -> None:
     # Same attributes as when set: browsers match on name, path and (for __Secure-) Secure.
     attrs = attributes()
-    response.delete_cookie(name, path=attrs.path, domain=attrs.domain, samesite=attrs.same_site)
+    response.delete_cookie(
+        name,
+        path=attrs.path,
+        domain=attrs.domain,
+        samesite=attrs.same_site,  # type: ignore[arg-type]
+    )
     response.cookies[name]["httponly"] = attrs.http_only
     if attrs.secure:
         response.cookies[name]["secure"] = True

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-
 __all__ = ["AuthError", "exception_handler"]
+
 
 class AuthError(exceptions.APIException):
     """An error with the contract's code; ``message`` is safe to show to the user."""

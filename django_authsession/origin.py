@@ -87,9 +87,7 @@ def applies(request: HttpRequest) -> bool:
     if request.method in SAFE_METHODS:
         return False
     meta = request.META
-    return (
-        "HTTP_ORIGIN" in meta or "HTTP_REFERER" in meta or token_cookie_name() in request.COOKIES
-    )
+    return "HTTP_ORIGIN" in meta or "HTTP_REFERER" in meta or token_cookie_name() in request.COOKIES
 
 
 def origin_error(request: HttpRequest) -> str | None:

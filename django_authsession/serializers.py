@@ -36,6 +36,7 @@ __all__ = [
     "user_data",
 ]
 
+
 class UserSerializer(serializers.BaseSerializer[Any]):
     """The documented user object; sign-in, sign-up and both session endpoints share it.
 

@@ -26,7 +26,7 @@ from .sessions import ResolvedSession
 from .wire.jsjson import NotJSONCompatible
 from .wire.shapes import better_auth_session, better_auth_user
 
-__all__ = ["Outcome", "STATE_ATTRIBUTE", "SessionState", "Source", "get_state"]
+__all__ = ["STATE_ATTRIBUTE", "Outcome", "SessionState", "Source", "get_state"]
 
 STATE_ATTRIBUTE = "_authsession_state"
 
@@ -54,6 +54,9 @@ class Outcome:
     """The decision for one request; ``apply`` needs nothing else."""
 
     source: Source
+    # When the session was read: the cookie cache is stamped with this, not with the time the
+    # response is written, so a revocation during a slow view is never hidden by a newer stamp.
+    read_at: datetime
     resolved: ResolvedSession | None = None
     refreshed: bool = False
     # What the browser presented.
@@ -62,9 +65,6 @@ class Outcome:
     remember: bool = True
     # The request asked not to refresh (``disableRefresh``): the answer writes no cookie cache.
     refresh_disabled: bool = False
-    # When the session was read: the cookie cache is stamped with this, not with the time the
-    # response is written, so a revocation during a slow view is never hidden by a newer stamp.
-    read_at: datetime = datetime.min.replace(tzinfo=dt_timezone.utc)
 
     @property
     def read_at_ms(self) -> int:
@@ -161,15 +161,19 @@ class SessionState:
             if resolved is None:
                 return Outcome(Source.NONE, **base)
         source = Source.CACHE if resolved.from_cache else Source.DATABASE
-        if disable_refresh or not base["remember"] or not sessions.refresh_due(resolved.session, now):
-            return Outcome(source, resolved, **base)
+        if (
+            disable_refresh
+            or not base["remember"]
+            or not sessions.refresh_due(resolved.session, now)
+        ):
+            return Outcome(source, resolved=resolved, **base)
         refreshed = sessions.refresh(resolved, now=now)
         if refreshed is None:  # revoked or expired in the meantime
             return Outcome(Source.NONE, **base)
         # Refreshed here, or by a concurrent request (then the database answered): either way
         # the browser gets a cookie cache of what the database now holds.
         source = Source.CACHE if refreshed.from_cache else Source.DATABASE
-        return Outcome(source, refreshed, refreshed=refreshed.refreshed, **base)
+        return Outcome(source, resolved=refreshed, refreshed=refreshed.refreshed, **base)
 
     def _from_cache(self, token: str, now_ms: int) -> ResolvedSession | None:
         """The verified cookie cache bound to ``token``, unless revoked since it was written."""
@@ -196,7 +200,7 @@ class SessionState:
         resolved = ResolvedSession(token=token, session=session)
         self._outcome = Outcome(
             Source.CREATED,
-            resolved,
+            resolved=resolved,
             presented=self.presented,
             browser_cache=BrowserCache.UNUSABLE
             if cookies.has_cache(self.request.COOKIES)

@@ -10,6 +10,7 @@ from django.test import Client
 from django_authsession import cookies
 from django_authsession.tokens import sign_cookie_value
 from tests.factories import UserFactory, create_session
+from tests.helpers import origin_client
 
 
 @pytest.fixture(autouse=True)
@@ -29,7 +30,7 @@ def user(db: None) -> Any:
 
 @pytest.fixture
 def client() -> Client:
-    return Client(HTTP_ORIGIN="http://testserver", HTTP_USER_AGENT="pytest-browser/1.0")
+    return origin_client()
 
 
 @pytest.fixture
@@ -42,7 +43,4 @@ def signed_in(client: Client, user: Any) -> tuple[Client, Any, str]:
 
 @pytest.fixture
 def make_client() -> Callable[[], Client]:
-    def make() -> Client:
-        return Client(HTTP_ORIGIN="http://testserver", HTTP_USER_AGENT="pytest-browser/1.0")
-
-    return make
+    return origin_client

@@ -13,11 +13,11 @@ from django.core.cache import caches
 from django.test import Client
 
 from django_authsession import cookies
-from django_authsession.wire import cookie_cache
 from django_authsession.conf import app_settings
 from django_authsession.models import Session
+from django_authsession.wire import cookie_cache
 from tests.factories import DEFAULT_PASSWORD
-from tests.helpers import NULL_ANSWER, cleared, set_value
+from tests.helpers import NULL_ANSWER, cleared, origin_client, set_value, signed_in_token
 
 URL = "/api/auth/session"
 pytestmark = pytest.mark.django_db
@@ -60,20 +60,10 @@ def cache_calls(monkeypatch) -> Counter[str]:
     return calls
 
 
-def sign_in(client: Client, email: str) -> str:
-    response = client.post(
-        "/api/auth/sign-in/email",
-        {"email": email, "password": DEFAULT_PASSWORD},
-        content_type="application/json",
-    )
-    assert response.status_code == 200, response.content
-    return response.json()["token"]
-
-
 def test_sign_in_writes_a_cache_that_serves_without_sql(
     client, user, django_assert_num_queries
 ) -> None:
-    token = sign_in(client, user.email)
+    token = signed_in_token(client, user.email)
     with django_assert_num_queries(0):
         response = client.get(URL)
     body = response.json()
@@ -85,7 +75,7 @@ def test_sign_in_writes_a_cache_that_serves_without_sql(
 
 def test_cache_hit_checks_revocation_with_one_get_many(settings, client, user, cache_calls):
     settings.AUTHSESSION_RATE_LIMITS = {"/session": None}
-    sign_in(client, user.email)
+    signed_in_token(client, user.email)
     cache_calls.clear()
     client.get(URL)
     assert cache_calls == Counter({"get_many": 1})
@@ -116,13 +106,13 @@ def test_cache_miss_costs_one_query_and_rewrites_the_cache(
 
 
 def test_a_hit_does_not_rewrite_cookies(client, user) -> None:
-    sign_in(client, user.email)
+    signed_in_token(client, user.email)
     response = client.get(URL)
     assert not response.cookies
 
 
 def test_cache_expires_after_max_age(client, user, django_assert_num_queries) -> None:
-    sign_in(client, user.email)
+    signed_in_token(client, user.email)
     with time_machine.travel(timedelta(seconds=301)), django_assert_num_queries(1):
         response = client.get(URL)
     assert response.json()["user"]["email"] == user.email
@@ -132,7 +122,7 @@ def test_cache_expires_after_max_age(client, user, django_assert_num_queries) ->
 def test_refresh_due_on_a_hit_goes_to_the_database_once(
     client, user, django_assert_num_queries
 ) -> None:
-    sign_in(client, user.email)
+    signed_in_token(client, user.email)
     session = Session.objects.get()
     moment = session.created_at + timedelta(days=1, seconds=1)
     with time_machine.travel(moment, tick=False):
@@ -151,10 +141,10 @@ def test_refresh_due_on_a_hit_goes_to_the_database_once(
 
 
 def test_cache_bound_to_another_token_is_ignored_and_replaced(client, user) -> None:
-    sign_in(client, user.email)
+    signed_in_token(client, user.email)
     foreign_cache = client.cookies[cookies.data_cookie_name()].value
-    other = Client(HTTP_ORIGIN="http://testserver")
-    sign_in(other, user.email)
+    other = origin_client()
+    signed_in_token(other, user.email)
     other.cookies[cookies.data_cookie_name()] = foreign_cache
     response = other.get(URL)
     assert response.json()["session"]["token"] != client.get(URL).json()["session"]["token"]
@@ -163,7 +153,7 @@ def test_cache_bound_to_another_token_is_ignored_and_replaced(client, user) -> N
 
 @pytest.mark.parametrize("tamper", ["garbage", "flip", "other-secret"])
 def test_forged_cache_is_ignored(client, user, tamper: str, django_assert_num_queries) -> None:
-    sign_in(client, user.email)
+    signed_in_token(client, user.email)
     value = client.cookies[cookies.data_cookie_name()].value
     if tamper == "garbage":
         value = "not base64 {}"
@@ -186,7 +176,7 @@ def test_forged_cache_is_ignored(client, user, tamper: str, django_assert_num_qu
 
 
 def test_cache_signed_with_a_fallback_secret_is_honoured(settings, client, user) -> None:
-    sign_in(client, user.email)
+    signed_in_token(client, user.email)
     settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
     settings.SECRET_KEY = "a-brand-new-secret-key-0123456789-abcdefghijkl"
     # The session_token cookie verifies against the fallback too; no rewrite needed for a hit.
@@ -195,7 +185,7 @@ def test_cache_signed_with_a_fallback_secret_is_honoured(settings, client, user)
 
 
 def test_disable_cookie_cache_parses_booleans(client, user, django_assert_num_queries) -> None:
-    sign_in(client, user.email)
+    signed_in_token(client, user.email)
     with django_assert_num_queries(0):
         client.get(URL, {"disableCookieCache": "false"})
     with django_assert_num_queries(1):
@@ -205,7 +195,7 @@ def test_disable_cookie_cache_parses_booleans(client, user, django_assert_num_qu
 
 
 def test_disabled_cache_is_not_written_and_old_ones_are_cleared(settings, client, user) -> None:
-    sign_in(client, user.email)
+    signed_in_token(client, user.email)
     settings.AUTHSESSION_COOKIE_CACHE = False
     response = client.get(URL)
     assert cleared(response, cookies.data_cookie_name())
@@ -250,9 +240,9 @@ def test_large_user_is_chunked_and_read_back(client, user, django_assert_num_que
 
 
 def two_browsers(user) -> tuple[Client, Client]:
-    a, b = Client(HTTP_ORIGIN="http://testserver"), Client(HTTP_ORIGIN="http://testserver")
-    sign_in(a, user.email)
-    sign_in(b, user.email)
+    a, b = origin_client(), origin_client()
+    signed_in_token(a, user.email)
+    signed_in_token(b, user.email)
     assert b.get(URL).json()["user"] is not None  # B's cache is warm
     return a, b
 
@@ -287,7 +277,7 @@ def test_revoke_sessions_ends_warm_caches(user) -> None:
 
 def test_sign_out_elsewhere_with_stolen_cookies_is_dead(user) -> None:
     _a, b = two_browsers(user)
-    copy = Client(HTTP_ORIGIN="http://testserver")
+    copy = origin_client()
     copy.cookies = b.cookies.__class__(b.cookies)  # the same cookies, another device
     b.post("/api/auth/sign-out")
     assert copy.get(URL).json() == NULL_ANSWER
@@ -322,7 +312,7 @@ def test_new_sign_in_after_revoke_all_is_served_from_cache(client, user) -> None
     a, _ = two_browsers(user)
     a.post("/api/auth/revoke-sessions")
     time.sleep(0.002)  # marks compare millisecond timestamps
-    sign_in(client, user.email)
+    signed_in_token(client, user.email)
     assert client.get(URL).json()["user"]["email"] == user.email
 
 

@@ -10,12 +10,13 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 
 from django_authsession.models import Session
+from tests.helpers import origin_client
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("example_project.urls")]
 
 
 def demo_client() -> Client:
-    client = Client(HTTP_ORIGIN="http://testserver")
+    client = origin_client()
     response = client.post(
         "/api/auth/sign-in/email",
         {"email": "demo@example.com", "password": "demo-password-123"},

@@ -9,6 +9,7 @@ from django.test import AsyncClient, Client
 from django_authsession import cookies
 from django_authsession.tokens import sign_cookie_value
 from tests.factories import create_session
+from tests.helpers import origin_client
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,7 @@ def test_drf_unsafe_request_needs_origin(signed_in) -> None:
     client = Client()
     client.cookies[cookies.token_cookie_name()] = sign_cookie_value(token)
     assert client.post("/api/me/").status_code == 403
-    ok = Client(HTTP_ORIGIN="http://testserver")
+    ok = origin_client()
     ok.cookies = client.cookies
     assert ok.post("/api/me/").json() == {"email": session.user.email, "posted": True}
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from django_authsession.wire import chunks, cookie_cache
 from django_authsession.tokens import sign_cookie_value, unsign_cookie_value
+from django_authsession.wire import chunks, cookie_cache
 from tests.helpers import cleared
 
 SPEC: dict[str, Any] = json.loads(
@@ -72,9 +72,7 @@ def test_session_data_re_encodes_byte_for_byte(case: dict[str, Any]) -> None:
     )
     assert again == value
     # Our split of the same value reads back to the same bytes (Better Auth's split did above).
-    assert chunks.join_chunks(chunks.split_chunks(DATA_COOKIE, again), DATA_COOKIE) == (
-        value
-    )
+    assert chunks.join_chunks(chunks.split_chunks(DATA_COOKIE, again), DATA_COOKIE) == (value)
 
 
 def test_chunked_case_uses_better_auth_chunk_names() -> None:

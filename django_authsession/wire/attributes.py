@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["CookieAttributes", "SECURE_PREFIX"]
+__all__ = ["SECURE_PREFIX", "CookieAttributes"]
 
 SECURE_PREFIX = "__Secure-"
 

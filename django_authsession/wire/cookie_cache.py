@@ -220,5 +220,3 @@ def _iso_to_ms(value: object) -> int | None:
     except ValueError:
         return None
     return int(moment.timestamp()) * 1000 + int(fraction)
-
-

@@ -9,7 +9,7 @@ import re
 from json.encoder import encode_basestring  # what json.dumps(str, ensure_ascii=False) uses
 from typing import Any
 
-__all__ = ["NotJSONCompatible", "js_stringify", "is_array_index"]
+__all__ = ["NotJSONCompatible", "is_array_index", "js_stringify"]
 
 _CANONICAL_INDEX = re.compile(r"0|[1-9][0-9]*")
 _ARRAY_INDEX_MAX = 2**32 - 2  # JS orders keys "0".."4294967294" first, ascending
@@ -104,7 +104,9 @@ def _js_key_order(obj: dict[Any, Any], path: str) -> list[str]:
 
 def is_array_index(key: str) -> bool:
     return (
-        len(key) <= 10 and _CANONICAL_INDEX.fullmatch(key) is not None and int(key) <= _ARRAY_INDEX_MAX
+        len(key) <= 10
+        and _CANONICAL_INDEX.fullmatch(key) is not None
+        and int(key) <= _ARRAY_INDEX_MAX
     )
 
 
