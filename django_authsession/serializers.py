@@ -7,10 +7,13 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.core.checks import CheckMessage, Error, register
 from django.utils.module_loading import import_string
 from rest_framework import serializers
 
 from .conf import app_settings
+from .wire.jsjson import NotJSONCompatible, js_stringify
 from .wire.shapes import (
     BETTER_AUTH_USER_ALIASES,
     better_auth_session,
@@ -29,6 +32,7 @@ __all__ = [
     "UserSerializer",
     "better_auth_session",
     "better_auth_user",
+    "check_user_serializer",
     "documented_session",
     "documented_user",
     "iso_ms",
@@ -71,6 +75,36 @@ def _user_serializer_class(path: str) -> type[serializers.BaseSerializer[Any]]:
 def user_data(user: Any) -> dict[str, Any]:
     """The documented user object for ``user``, through the configured serializer."""
     return dict(_user_serializer_class(app_settings.USER_SERIALIZER)(user).data)
+
+
+@register()
+def check_user_serializer(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The cookie cache carries the serializer's output as JSON: a value JSON cannot carry
+    (a ``UUID``, a ``datetime``) is a start-up error here, not a failure on the first request.
+
+    Runs the serializer on an unsaved user; a serializer that needs a saved one is not judged.
+    """
+    try:
+        cls = _user_serializer_class(app_settings.USER_SERIALIZER)
+    except ImportError:
+        return []  # E004 reports it
+    try:
+        data = cls(get_user_model()()).data
+    except Exception:  # an unsaved user may lack what the serializer reads
+        return []
+    try:
+        js_stringify(dict(data))
+    except NotJSONCompatible as exc:
+        return [
+            Error(
+                f"AUTHSESSION_USER_SERIALIZER ({app_settings.USER_SERIALIZER}) returns "
+                f"{exc.reason} at user.{exc.path or '?'}: the cookie cache cannot carry it.",
+                hint="Return JSON types (str, int, float, bool, None, dict, list), as DRF's "
+                "fields do: str(uuid), an ISO 8601 string for dates.",
+                id="django_authsession.E013",
+            )
+        ]
+    return []
 
 
 class SignInSerializer(serializers.Serializer[Any]):

@@ -47,6 +47,7 @@ class BrowserCache(enum.Enum):
     ABSENT = "absent"
     VALID = "valid"  # verified and bound to the token, whether or not it was used
     UNUSABLE = "unusable"  # forged, expired, another token's, or revoked
+    UNCHECKED = "unchecked"  # not read (``disableCookieCache``): left as it is
 
 
 @dataclass(frozen=True)
@@ -147,14 +148,15 @@ class SessionState:
         }
         browser_cache = BrowserCache.ABSENT
         resolved = None
-        if cookies.has_cache(jar):
+        if not cookies.has_cache(jar):
+            pass
+        elif not app_settings.COOKIE_CACHE:
             browser_cache = BrowserCache.UNUSABLE
-            if app_settings.COOKIE_CACHE:
-                cached = self._from_cache(token, now_ms)
-                if cached is not None:
-                    browser_cache = BrowserCache.VALID
-                    if not disable_cookie_cache:
-                        resolved = cached
+        elif disable_cookie_cache:
+            browser_cache = BrowserCache.UNCHECKED  # not read: no cache call for it
+        else:
+            resolved = self._from_cache(token, now_ms)
+            browser_cache = BrowserCache.UNUSABLE if resolved is None else BrowserCache.VALID
         base["browser_cache"] = browser_cache
         if resolved is None:
             resolved = sessions.resolve_from_db(token, now=now)

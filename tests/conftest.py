@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -44,3 +45,41 @@ def signed_in(client: Client, user: Any) -> tuple[Client, Any, str]:
 @pytest.fixture
 def make_client() -> Callable[[], Client]:
     return origin_client
+
+
+CACHE_METHODS = (
+    "get",
+    "get_many",
+    "set",
+    "set_many",
+    "add",
+    "incr",
+    "decr",
+    "delete",
+    "delete_many",
+    "has_key",
+    "touch",
+)
+
+
+@pytest.fixture
+def cache_calls(monkeypatch) -> Counter[str]:
+    """Counts calls made to the default cache (where marks and rate limits live); a backend's
+    own inner calls (local memory's get_many calls get) are not counted again."""
+    calls: Counter[str] = Counter()
+    depth = [0]
+    cache = caches["default"]
+    for name in CACHE_METHODS:
+        original = getattr(cache, name)
+
+        def counted(*args, __name=name, __original=original, **kwargs):
+            if depth[0] == 0:
+                calls[__name] += 1
+            depth[0] += 1
+            try:
+                return __original(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        monkeypatch.setattr(cache, name, counted)
+    return calls

@@ -22,43 +22,6 @@ from tests.helpers import NULL_ANSWER, cleared, origin_client, set_value, signed
 URL = "/api/auth/session"
 pytestmark = pytest.mark.django_db
 
-CACHE_METHODS = (
-    "get",
-    "get_many",
-    "set",
-    "set_many",
-    "add",
-    "incr",
-    "decr",
-    "delete",
-    "delete_many",
-    "has_key",
-    "touch",
-)
-
-
-@pytest.fixture
-def cache_calls(monkeypatch) -> Counter[str]:
-    """Counts calls made to the default cache (where marks and rate limits live); a backend's
-    own inner calls (local memory's get_many calls get) are not counted again."""
-    calls: Counter[str] = Counter()
-    depth = [0]
-    cache = caches["default"]
-    for name in CACHE_METHODS:
-        original = getattr(cache, name)
-
-        def counted(*args, __name=name, __original=original, **kwargs):
-            if depth[0] == 0:
-                calls[__name] += 1
-            depth[0] += 1
-            try:
-                return __original(*args, **kwargs)
-            finally:
-                depth[0] -= 1
-
-        monkeypatch.setattr(cache, name, counted)
-    return calls
-
 
 def test_sign_in_writes_a_cache_that_serves_without_sql(
     client, user, django_assert_num_queries
