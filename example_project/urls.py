@@ -1,14 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import bench_views, views
+from . import views
 
 urlpatterns = [
     path("", views.login_page, name="login"),
     path("profile", views.profile_page, name="profile"),
     path("admin/", admin.site.urls),
     path("api/auth/", include("django_authsession.urls")),
-    path("bench/ok", bench_views.OkView.as_view(), name="bench-ok"),
-    path("bench/peer-login", bench_views.PeerLoginView.as_view(), name="bench-peer-login"),
-    path("bench/peer-session", bench_views.PeerSessionView.as_view(), name="bench-peer-session"),
 ]
