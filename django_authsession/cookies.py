@@ -5,6 +5,7 @@ and ``dont_remember`` (sign-in without "remember me")."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from django.http import HttpRequest, HttpResponseBase
@@ -31,6 +32,8 @@ __all__ = [
     "token_cookie_name",
 ]
 
+# Distinct cookie values remembered per process once verified (a few hundred bytes each).
+VERIFIED_MEMO_SIZE = 1024
 _ATTRIBUTES = {secure: CookieAttributes(secure=secure) for secure in (False, True)}
 
 
@@ -40,7 +43,12 @@ def attributes() -> CookieAttributes:
 
 
 def cookie_name(suffix: str) -> str:
-    return attributes().name(app_settings.COOKIE_PREFIX, suffix)
+    return _name(app_settings.COOKIE_PREFIX, app_settings.USE_SECURE_COOKIES, suffix)
+
+
+@lru_cache(maxsize=64)
+def _name(prefix: str, secure: bool, suffix: str) -> str:
+    return _ATTRIBUTES[secure].name(prefix, suffix)
 
 
 def token_cookie_name() -> str:
@@ -86,12 +94,18 @@ def _delete(response: HttpResponseBase, name: str) -> None:
 def read_token(cookies: Mapping[str, str]) -> str | None:
     """The token of a well-signed ``session_token`` cookie, else ``None``."""
     value = cookies.get(token_cookie_name())
-    return unsign_cookie_value(value) if value else None
+    return _verified_token(value, app_settings.SECRETS) if value else None
+
+
+@lru_cache(maxsize=VERIFIED_MEMO_SIZE)
+def _verified_token(value: str, secrets: tuple[str, ...]) -> str | None:
+    """As ``_verified_cache``: the same signed value always carries the same token."""
+    return unsign_cookie_value(value, secrets)
 
 
 def is_remembered(cookies: Mapping[str, str]) -> bool:
     value = cookies.get(dont_remember_cookie_name())
-    return not (value and unsign_cookie_value(value) == "true")
+    return not (value and _verified_token(value, app_settings.SECRETS) == "true")
 
 
 def read_cache(
@@ -102,10 +116,18 @@ def read_cache(
     value = chunks.join_chunks(cookies, data_cookie_name())
     if value is None:
         return None
-    cached = cookie_cache.decode_session_data(value, app_settings.SECRETS, now_ms=now_ms)
-    if cached is None or cached.session.get("token") != token:
+    cached = _verified_cache(value, app_settings.SECRETS)
+    if cached is None or not cached.fresh(now_ms) or cached.session.get("token") != token:
         return None
     return cached
+
+
+@lru_cache(maxsize=VERIFIED_MEMO_SIZE)
+def _verified_cache(value: str, secrets: tuple[str, ...]) -> cookie_cache.CachedSession | None:
+    """Verifying is a pure function of the value and the secrets: a browser sends the same
+    cookie cache for minutes, so each worker decodes and checks its signature once. Bounded;
+    the clock (``fresh``) and the token binding are checked on every request."""
+    return cookie_cache.verify_session_data(value, secrets)
 
 
 def has_cache(cookies: Mapping[str, str]) -> bool:

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -43,6 +44,9 @@ class ResolvedSession:
     session: Session
     cached_user: dict[str, Any] | None = None
     cached_at_ms: int | None = None
+    # On a cache hit, Better Auth's session object as the cookie carried it (answers are built
+    # from it, with no datetime round trip).
+    cached_session: dict[str, Any] | None = field(default=None, repr=False)
     refreshed: bool = False
     serialized_user: dict[str, Any] | None = None  # memo: serialized once per request
 
@@ -116,22 +120,49 @@ def resolve_from_db(
     return ResolvedSession(token=token, session=session)
 
 
-def session_from_cache(data: Any, token: str) -> Session:
+@lru_cache(maxsize=1)
+def _cache_row_template() -> tuple[tuple[str, Any], ...]:
+    """Session's concrete fields in order: the attname, and for a column the cookie cache does
+    not carry (one added by a later migration) the field, whose default it gets."""
+    return tuple(
+        (f.attname, None if f.attname in _FROM_CACHE else f) for f in Session._meta.concrete_fields
+    )
+
+
+_FROM_CACHE = frozenset(
+    ("id", "token", "user_id", "expires_at", "ip_address", "user_agent", "created_at", "updated_at")
+)
+
+
+def session_from_cache(data: Any, token: str, memo: dict[str, Any] | None = None) -> Session:
     """An unsaved ``Session`` rebuilt from a cookie-cache session object (no query).
 
-    Raises ``KeyError``/``TypeError``/``ValueError`` when the object is not a session."""
-    if not isinstance(data, dict):
-        raise TypeError("session must be an object")
-    return Session(
-        id=uuid.UUID(str(data["id"])),
-        token=storage_key(token),
-        user_id=data["userId"],
-        expires_at=parse_iso(data["expiresAt"]),
-        ip_address=str(data.get("ipAddress") or ""),
-        user_agent=str(data.get("userAgent") or ""),
-        created_at=parse_iso(data["createdAt"]),
-        updated_at=parse_iso(data["updatedAt"]),
-    )
+    Built positionally, as ``Model.from_db`` builds rows (the keyword path of ``Model.__init__``
+    costs more than the rest of a cache hit); ``memo``, kept with a verified cookie value, holds
+    the parsed fields for the next request with the same cookie. Raises
+    ``KeyError``/``TypeError``/``ValueError`` when the object is not a session."""
+    row = memo.get("session_row") if memo is not None else None
+    if row is None:
+        if not isinstance(data, dict):
+            raise TypeError("session must be an object")
+        values = {
+            "id": uuid.UUID(str(data["id"])),
+            "token": storage_key(token),
+            "user_id": data["userId"],
+            "expires_at": parse_iso(data["expiresAt"]),
+            "ip_address": str(data.get("ipAddress") or ""),
+            "user_agent": str(data.get("userAgent") or ""),
+            "created_at": parse_iso(data["createdAt"]),
+            "updated_at": parse_iso(data["updatedAt"]),
+        }
+        row = tuple(values.get(name) for name, _ in _cache_row_template())
+        if memo is not None:
+            memo["session_row"] = row
+    args = [
+        value if f is None else f.get_default()
+        for value, (_, f) in zip(row, _cache_row_template(), strict=True)
+    ]
+    return Session(*args)
 
 
 def is_revoked(resolved: ResolvedSession) -> bool:

@@ -183,14 +183,16 @@ class SessionState:
         if cached is None:
             return None
         try:
-            session = sessions.session_from_cache(cached.session, token)
+            session = sessions.session_from_cache(cached.session, token, cached.memo)
         except (KeyError, TypeError, ValueError):
             return None
+        # The verified value is shared by requests presenting the same cookie: hand out copies.
         resolved = ResolvedSession(
             token=token,
             session=session,
-            cached_user=cached.user,
+            cached_user=dict(cached.user),
             cached_at_ms=cached.updated_at_ms,
+            cached_session=dict(cached.session),
         )
         if sessions.is_revoked(resolved):
             security.log_event(security.REVOKED_REPLAY, self.request, session_id=session.pk)

@@ -38,6 +38,7 @@ from .serializers import (
 )
 from .sessions import ResolvedSession
 from .state import SessionState, get_state
+from .wire.shapes import documented_from_better_auth
 
 
 class AuthView(APIView):
@@ -113,7 +114,12 @@ class SessionView(AuthView):
         resolved = _read_session(self, request)
         if resolved is None:
             return _no_store(Response({"session": None, "user": None}))
-        session = documented_session(resolved.session, resolved.token)
+        cached = resolved.cached_session
+        session = (
+            documented_session(resolved.session, resolved.token)
+            if cached is None
+            else documented_from_better_auth(cached)
+        )
         user = documented_user(self.state.user_payload(resolved))
         return _no_store(Response({"session": session, "user": user}))
 
@@ -127,7 +133,7 @@ class GetSessionView(AuthView):
         resolved = _read_session(self, request)
         if resolved is None:
             return _no_store(HttpResponse(b"null", content_type="application/json"))
-        session = better_auth_session(resolved.session, resolved.token)
+        session = resolved.cached_session or better_auth_session(resolved.session, resolved.token)
         return _no_store(Response({"session": session, "user": self.state.user_payload(resolved)}))
 
 

@@ -55,6 +55,7 @@ __all__ = [
     "NotJSONCompatible",
     "decode_session_data",
     "encode_session_data",
+    "verify_session_data",
 ]
 
 # Nothing longer can have come from Better Auth (or us); refuse before decoding it.
@@ -81,6 +82,15 @@ class CachedSession:
     updated_at_ms: int
     expires_at_ms: int  # cookie-cache expiry (ms since epoch)
     version: str
+    # The embedded session's expiresAt (ms since epoch), read from ``session`` once.
+    session_expires_at_ms: int = field(default=0, compare=False)
+    # Room for callers to keep what they derive from this value (it may be reused, memoized).
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def fresh(self, now_ms: int) -> bool:
+        """Neither the cookie cache nor the session it carries has expired: the one expiry
+        check of a cached session (Better Auth rejects ``expiresAt < now``)."""
+        return now_ms <= self.expires_at_ms and now_ms <= self.session_expires_at_ms
 
 
 def encode_session_data(
@@ -115,14 +125,23 @@ def decode_session_data(value: str, secrets: Sequence[str], *, now_ms: int) -> C
 
     Never raises: the value comes straight from the browser.
     """
+    cached = verify_session_data(value, tuple(secrets) if not isinstance(secrets, str) else secrets)
+    return cached if cached is not None and cached.fresh(now_ms) else None
+
+
+def verify_session_data(value: str, secrets: Sequence[str]) -> CachedSession | None:
+    """:func:`decode_session_data` without the clock: None for anything malformed or forged.
+
+    A pure function of its arguments, so a caller may memoize it; check
+    :meth:`CachedSession.fresh` on every use."""
     try:
-        return _decode(value, secrets, now_ms)
+        return _decode(value, secrets)
     # binascii.Error, JSONDecodeError and UnicodeDecodeError are ValueErrors.
     except (ValueError, TypeError, RecursionError, OverflowError):
         return None
 
 
-def _decode(value: str, secrets: Sequence[str], now_ms: int) -> CachedSession | None:
+def _decode(value: str, secrets: Sequence[str]) -> CachedSession | None:
     if not isinstance(value, str) or not value or len(value) > MAX_VALUE_LENGTH:
         return None
     if not _BASE64URL.fullmatch(value) or len(value) % 4 == 1:
@@ -143,8 +162,6 @@ def _decode(value: str, secrets: Sequence[str], now_ms: int) -> CachedSession | 
         message = js_stringify({**payload, "expiresAt": expires_at})
         if not any(constant_time_compare(_sign(secret, message), signature) for secret in secrets):
             return None
-    if expires_at < now_ms:
-        return None
     session = payload.get("session")
     user = payload.get("user")
     updated_at = payload.get("updatedAt")
@@ -158,7 +175,7 @@ def _decode(value: str, secrets: Sequence[str], now_ms: int) -> CachedSession | 
     if not all(isinstance(session.get(key), str) for key in ("id", "token", "userId")):
         return None
     session_expires_at = _iso_to_ms(session.get("expiresAt"))
-    if session_expires_at is None or session_expires_at < now_ms:
+    if session_expires_at is None:
         return None
     return CachedSession(
         session=session,
@@ -166,6 +183,7 @@ def _decode(value: str, secrets: Sequence[str], now_ms: int) -> CachedSession | 
         updated_at_ms=updated_at,
         expires_at_ms=expires_at,
         version=version,
+        session_expires_at_ms=session_expires_at,
     )
 
 

@@ -14,6 +14,7 @@ __all__ = [
     "BETTER_AUTH_USER_ALIASES",
     "better_auth_session",
     "better_auth_user",
+    "documented_from_better_auth",
     "documented_session",
     "documented_user",
     "iso_ms",
@@ -34,6 +35,11 @@ def parse_iso(value: Any) -> datetime:
     """Inverse of :func:`iso_ms`; raises ``ValueError``/``TypeError`` on anything else."""
     if not isinstance(value, str):
         raise TypeError("timestamp must be a string")
+    if len(value) == 24 and value[-1] == "Z":  # what toISOString writes: the fast path
+        try:
+            return datetime.fromisoformat(value[:-1] + "+00:00")
+        except ValueError:
+            pass
     parsed = parse_datetime(value)  # reads the trailing "Z" on every Python version
     if parsed is None or parsed.tzinfo is None:
         raise ValueError("timestamp must carry a time zone")
@@ -65,6 +71,21 @@ def documented_session(session: Any, token: str) -> dict[str, Any]:
         "user_agent": session.user_agent,
         "created_at": iso_ms(session.created_at),
         "updated_at": iso_ms(session.updated_at),
+    }
+
+
+def documented_from_better_auth(session: dict[str, Any]) -> dict[str, Any]:
+    """The documented session object from Better Auth's (a cookie cache's), as
+    :func:`documented_session` writes it, without parsing the dates back."""
+    return {
+        "id": session["id"],
+        "user_id": session["userId"],
+        "token": session["token"],
+        "expires_at": session["expiresAt"],
+        "ip_address": session.get("ipAddress") or "",
+        "user_agent": session.get("userAgent") or "",
+        "created_at": session["createdAt"],
+        "updated_at": session["updatedAt"],
     }
 
 
