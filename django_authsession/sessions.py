@@ -162,7 +162,7 @@ def session_from_cache(data: Any, token: str, memo: dict[str, Any] | None = None
         value if f is None else f.get_default()
         for value, (_, f) in zip(row, _cache_row_template(), strict=True)
     ]
-    return Session(*args)  # type: ignore[misc]  (positional, in field order)
+    return Session(*args)  # type: ignore[misc]
 
 
 def is_revoked(resolved: ResolvedSession) -> bool:
