@@ -1,6 +1,7 @@
 """The three cookies, named and set exactly as Better Auth names and sets them:
 ``session_token`` (signed token), ``session_data`` (the 5-minute cookie cache, possibly chunked)
-and ``dont_remember`` (sign-in without "remember me")."""
+and ``dont_remember`` (sign-in without "remember me"). Internal: the formats themselves are
+in :mod:`django_authsession.wire`."""
 
 from __future__ import annotations
 

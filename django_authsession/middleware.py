@@ -14,6 +14,10 @@ from .cookies import token_cookie_name
 from .sessions import ResolvedSession
 from .state import STATE_ATTRIBUTE, SessionState, get_state
 
+__all__ = [
+    "AuthSessionMiddleware",
+]
+
 
 def _user(request: HttpRequest, previous: Any) -> Any:
     resolved: ResolvedSession | None = get_state(request).get()

@@ -13,6 +13,14 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+__all__ = [
+    "AbstractUser",
+    "Session",
+    "SessionQuerySet",
+    "User",
+    "UserManager",
+]
+
 
 class UserManager(BaseUserManager["AbstractUser"]):
     """Emails are the login name and are stored lower-cased, as Better Auth does."""

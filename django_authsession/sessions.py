@@ -28,6 +28,22 @@ from .models import Session
 from .tokens import generate_token, storage_key
 from .wire.shapes import parse_iso
 
+__all__ = [
+    "ResolvedSession",
+    "cleanup_expired",
+    "create_session",
+    "get_user_session",
+    "is_revoked",
+    "list_user_sessions",
+    "refresh",
+    "refresh_due",
+    "resolve_from_db",
+    "revoke_sessions",
+    "revoke_token",
+    "revoke_user_sessions",
+    "session_from_cache",
+]
+
 USER_AGENT_MAX_LENGTH = 1024
 
 

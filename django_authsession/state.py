@@ -4,7 +4,7 @@ Resolving the request (cookie cache, then database) gives an immutable :class:`O
 the answer came from, whether the session was refreshed, and what the browser holds. ``apply``
 derives every ``Set-Cookie`` from that outcome alone, as Django's ``SessionMiddleware`` derives
 its response from ``accessed``/``modified``/``is_empty()``. Nothing here imports DRF: the
-middleware runs on every request.
+middleware runs on every request. Internal: projects read ``request.auth_session``.
 """
 
 from __future__ import annotations
