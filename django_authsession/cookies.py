@@ -12,7 +12,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponseBase
 
 from .conf import app_settings
-from .tokens import sign_cookie_value, unsign_cookie_value
+from .tokens import MAX_SIGNED_VALUE_LENGTH, sign_cookie_value, unsign_cookie_value
 from .wire import chunks, cookie_cache
 from .wire.attributes import SECURE_PREFIX, CookieAttributes
 
@@ -33,8 +33,10 @@ __all__ = [
     "token_cookie_name",
 ]
 
-# Distinct cookie values remembered per process once verified (a few hundred bytes each).
+# Distinct cookie values remembered per process once verified; longer values (a chunked cache
+# of a very large user object) are verified every time, so the memo stays under ~8 MB.
 VERIFIED_MEMO_SIZE = 1024
+MEMO_MAX_VALUE_LENGTH = 8192
 _ATTRIBUTES = {secure: CookieAttributes(secure=secure) for secure in (False, True)}
 
 
@@ -95,7 +97,11 @@ def _delete(response: HttpResponseBase, name: str) -> None:
 def read_token(cookies: Mapping[str, str]) -> str | None:
     """The token of a well-signed ``session_token`` cookie, else ``None``."""
     value = cookies.get(token_cookie_name())
-    return _verified_token(value, app_settings.SECRETS) if value else None
+    if not value:
+        return None
+    if len(value) > MAX_SIGNED_VALUE_LENGTH:
+        return None  # never a signed token: not worth remembering
+    return _verified_token(value, app_settings.SECRETS)
 
 
 @lru_cache(maxsize=VERIFIED_MEMO_SIZE)
@@ -106,7 +112,9 @@ def _verified_token(value: str, secrets: tuple[str, ...]) -> str | None:
 
 def is_remembered(cookies: Mapping[str, str]) -> bool:
     value = cookies.get(dont_remember_cookie_name())
-    return not (value and _verified_token(value, app_settings.SECRETS) == "true")
+    if not value or len(value) > MAX_SIGNED_VALUE_LENGTH:
+        return True
+    return _verified_token(value, app_settings.SECRETS) != "true"
 
 
 def read_cache(
@@ -117,7 +125,12 @@ def read_cache(
     value = chunks.join_chunks(cookies, data_cookie_name())
     if value is None:
         return None
-    cached = _verified_cache(value, app_settings.SECRETS)
+    secrets = app_settings.SECRETS
+    cached = (
+        _verified_cache(value, secrets)
+        if len(value) <= MEMO_MAX_VALUE_LENGTH
+        else cookie_cache.verify_session_data(value, secrets)
+    )
     if cached is None or not cached.fresh(now_ms) or cached.session.get("token") != token:
         return None
     return cached

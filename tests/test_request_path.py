@@ -323,3 +323,13 @@ def test_replay_of_a_revoked_session_is_logged(client, user, caplog) -> None:
     assert client.get(URL).json() == NULL_ANSWER
     (record,) = _events(caplog, security.REVOKED_REPLAY)
     assert token not in record.getMessage()
+
+
+def test_remembered_verification_follows_the_secrets(settings, client, user) -> None:
+    """Verified cookies are remembered per worker, keyed with the secrets: rotating the secret
+    away (no fallback) refuses the same cookies at once."""
+    signed_in_token(client, user.email)
+    assert client.get(URL).json()["user"] is not None
+    settings.AUTHSESSION_SECRET = "another-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
+    settings.AUTHSESSION_SECRET_FALLBACKS = []
+    assert client.get(URL).json() == NULL_ANSWER
