@@ -13,7 +13,8 @@
 # which starts three gunicorn servers and one uvicorn server of the benchmark project (bench/,
 # its own settings and URLconf) on 127.0.0.1 ports 8100-8199 (2 workers each, DEBUG off, rate
 # limiting on with a raised limit), signs in over HTTP, checks every target, measures with wrk
-# in alternating rounds and prints one table of medians and four ratios.
+# in alternating rounds and prints one table of medians and four ratios; then
+# bench/inprocess_ratios.py prints the same ratios measured in CPU time without a server.
 # About 5 minutes at the defaults; the servers are always stopped. Results are not written
 # anywhere: copy the printed table.
 set -euo pipefail
@@ -46,4 +47,6 @@ if ! command -v wrk >/dev/null 2>&1; then
     "${sudo[@]}" apt-get install -y -qq wrk >/dev/null
 fi
 
-exec "$venv/bin/python" bench/session_bench.py "$@"
+"$venv/bin/python" bench/session_bench.py "$@"
+# The same ratios in CPU time, in-process: steadier on a machine shared with other work.
+"$venv/bin/python" bench/inprocess_ratios.py

@@ -51,7 +51,10 @@ class AuthSessionMiddleware(MiddlewareMixin):
         state: SessionState | None = getattr(request, STATE_ATTRIBUTE, None)
         if state is None or not (state.presented or state.resolved):
             return response  # no cookie came in and no view signed in: nothing to do
-        patch_vary_headers(response, ("Cookie",))
+        if response.has_header("Vary"):
+            patch_vary_headers(response, ("Cookie",))
+        else:
+            response.headers["Vary"] = "Cookie"  # what patch_vary_headers writes, without parsing
         # As Django's SessionMiddleware: a failed response must not change the browser's session.
         if response.status_code < 500:
             state.apply(response)

@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
 from django.db.models import QuerySet
+from django.db.models.base import ModelState
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -153,10 +154,10 @@ _FROM_CACHE = frozenset(
 def session_from_cache(data: Any, token: str, memo: dict[str, Any] | None = None) -> Session:
     """An unsaved ``Session`` rebuilt from a cookie-cache session object (no query).
 
-    Built positionally, as ``Model.from_db`` builds rows (the keyword path of ``Model.__init__``
-    costs more than the rest of a cache hit); ``memo``, kept with a verified cookie value, holds
-    the parsed fields for the next request with the same cookie. Raises
-    ``KeyError``/``TypeError``/``ValueError`` when the object is not a session."""
+    Built as unpickling builds an instance (its field values and a fresh ``ModelState``): the
+    ``Model.__init__`` path costs more than the rest of a cache hit. ``memo``, kept with a
+    verified cookie value, holds the parsed fields for the next request with the same cookie.
+    Raises ``KeyError``/``TypeError``/``ValueError`` when the object is not a session."""
     row = memo.get("session_row") if memo is not None else None
     if row is None:
         if not isinstance(data, dict):
@@ -171,14 +172,17 @@ def session_from_cache(data: Any, token: str, memo: dict[str, Any] | None = None
             "created_at": parse_iso(data["createdAt"]),
             "updated_at": parse_iso(data["updatedAt"]),
         }
-        row = tuple(values.get(name) for name, _ in _cache_row_template())
+        row = {name: values.get(name) for name, _ in _cache_row_template()}
         if memo is not None:
             memo["session_row"] = row
-    args = [
-        value if f is None else f.get_default()
-        for value, (_, f) in zip(row, _cache_row_template(), strict=True)
-    ]
-    return Session(*args)  # type: ignore[misc]
+    session: Session = Session.__new__(Session)
+    fields = session.__dict__
+    fields.update(row)
+    for name, f in _cache_row_template():
+        if f is not None:  # a column the cookie does not carry: its default, fresh each time
+            fields[name] = f.get_default()
+    fields["_state"] = ModelState()
+    return session
 
 
 def is_revoked(resolved: ResolvedSession) -> bool:
