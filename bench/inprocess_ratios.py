@@ -27,8 +27,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import profile_session as ps
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench import profile_session as ps  # the same environment and WSGI caller
 
 GOALS = {"(2)/(1)": 0.80, "(3)/(4)": 1.5, "(5a)/(5b)": 0.97}
 
