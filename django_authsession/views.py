@@ -92,6 +92,8 @@ def _flag(request: Request, name: str) -> bool:
 
 
 def _session_options(request: Request) -> dict[str, bool]:
+    if not request._request.META.get("QUERY_STRING"):  # the usual read: no query to parse
+        return {"disable_cookie_cache": False, "disable_refresh": False}
     return {
         "disable_cookie_cache": _flag(request, "disableCookieCache"),
         "disable_refresh": _flag(request, "disableRefresh"),
