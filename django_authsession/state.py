@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import enum
 import math
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponseBase
@@ -50,9 +49,9 @@ class BrowserCache(enum.Enum):
     UNCHECKED = "unchecked"  # not read (``disableCookieCache``): left as it is
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """The decision for one request; ``apply`` needs nothing else."""
+class Outcome(NamedTuple):
+    """The decision for one request; ``apply`` needs nothing else. Immutable (a named tuple:
+    built on every request that presents a cookie, so it costs what a tuple costs)."""
 
     source: Source
     # When the session was read: the cookie cache is stamped with this, not with the time the
@@ -236,6 +235,8 @@ class SessionState:
         if outcome is None:
             return
         jar = self.request.COOKIES
+        if outcome.source is Source.CACHE and not outcome.refreshed:
+            return  # the usual hit: the browser already holds what it needs
         if outcome.clears_all:
             cookies.clear_all(response, self.request)
             return
