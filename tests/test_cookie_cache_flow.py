@@ -17,7 +17,7 @@ from django_authsession.conf import app_settings
 from django_authsession.models import Session
 from django_authsession.wire import cookie_cache
 from tests.factories import DEFAULT_PASSWORD
-from tests.helpers import NULL_ANSWER, cleared, origin_client, set_value, signed_in_token
+from tests.helpers import NULL_ANSWER, cleared, origin_client, set_value, sign_in, signed_in_token
 
 URL = "/api/auth/session"
 pytestmark = pytest.mark.django_db
@@ -167,11 +167,7 @@ def test_disabled_cache_is_not_written_and_old_ones_are_cleared(settings, client
 
 def test_sign_in_without_cache_sets_no_data_cookie(settings, client, user) -> None:
     settings.AUTHSESSION_COOKIE_CACHE = False
-    response = client.post(
-        "/api/auth/sign-in/email",
-        {"email": user.email, "password": DEFAULT_PASSWORD},
-        content_type="application/json",
-    )
+    response = sign_in(client, user.email, DEFAULT_PASSWORD)
     assert cookies.data_cookie_name() not in response.cookies
 
 
@@ -180,11 +176,7 @@ def test_large_user_is_chunked_and_read_back(client, user, django_assert_num_que
     type(user).objects.filter(pk=user.pk).update(
         name="Ł" * 255, profession="p" * 255, avatar=long_avatar
     )
-    response = client.post(
-        "/api/auth/sign-in/email",
-        {"email": user.email, "password": DEFAULT_PASSWORD},
-        content_type="application/json",
-    )
+    response = sign_in(client, user.email, DEFAULT_PASSWORD)
     names = [n for n in response.cookies if n.startswith(cookies.data_cookie_name())]
     assert len(names) >= 2
     assert all(len(response.cookies[n].value) <= 4050 for n in names)
@@ -346,11 +338,7 @@ def test_revocation_in_another_process_is_seen_on_the_next_request(user) -> None
 def test_remember_me_false_cache_is_a_browser_cookie_trusted_for_a_minute(
     client, user, django_assert_num_queries
 ) -> None:
-    response = client.post(
-        "/api/auth/sign-in/email",
-        {"email": user.email, "password": DEFAULT_PASSWORD, "rememberMe": False},
-        content_type="application/json",
-    )
+    response = sign_in(client, user.email, DEFAULT_PASSWORD, rememberMe=False)
     morsel = response.cookies[cookies.data_cookie_name()]
     assert morsel["max-age"] == ""
     with django_assert_num_queries(0):

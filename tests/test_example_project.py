@@ -10,18 +10,14 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 
 from django_authsession.models import Session
-from tests.helpers import origin_client
+from tests.helpers import origin_client, sign_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("example_project.urls")]
 
 
 def demo_client() -> Client:
     client = origin_client()
-    response = client.post(
-        "/api/auth/sign-in/email",
-        {"email": "demo@example.com", "password": "demo-password-123"},
-        content_type="application/json",
-    )
+    response = sign_in(client, "demo@example.com", "demo-password-123")
     assert response.status_code == 200, response.content
     return client
 

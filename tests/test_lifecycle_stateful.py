@@ -19,7 +19,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from django_authsession import sessions
 from django_authsession.models import Session
 from tests.factories import DEFAULT_PASSWORD, UserFactory
-from tests.helpers import origin_client
+from tests.helpers import origin_client, sign_in
 
 URL = "/api/auth/session"
 WEEK = timedelta(days=7)
@@ -55,11 +55,7 @@ class Lifecycle(RuleBasedStateMachine):
 
     @rule(name=st.sampled_from(NAMES))
     def sign_in(self, name: str) -> None:
-        response = self.browsers[name].post(
-            "/api/auth/sign-in/email",
-            {"email": self.user.email, "password": DEFAULT_PASSWORD},
-            content_type="application/json",
-        )
+        response = sign_in(self.browsers[name], str(self.user.email), DEFAULT_PASSWORD)
         assert response.status_code == 200
         self.expires[name] = self.now + WEEK
 

@@ -12,7 +12,7 @@ from django.test import Client
 from django_authsession import cookies, security
 from django_authsession.tokens import sign_cookie_value
 from tests.factories import create_session
-from tests.helpers import NULL_ANSWER
+from tests.helpers import NULL_ANSWER, sign_in
 
 pytestmark = pytest.mark.django_db
 URL = "/api/auth/session"
@@ -62,16 +62,8 @@ def test_per_path_rules_and_switching_off(settings, client) -> None:
 
 def test_sign_in_is_limited_before_credentials_are_checked(client, user) -> None:
     for _ in range(10):
-        client.post(
-            "/api/auth/sign-in/email",
-            {"email": user.email, "password": "wrong-password"},
-            content_type="application/json",
-        )
-    response = client.post(
-        "/api/auth/sign-in/email",
-        {"email": user.email, "password": "correct-horse-battery"},
-        content_type="application/json",
-    )
+        sign_in(client, user.email, "wrong-password")
+    response = sign_in(client, user.email, "correct-horse-battery")
     assert response.status_code == 429
     assert not response.cookies
 

@@ -24,7 +24,7 @@ from django_authsession.state import get_state
 from django_authsession.tokens import sign_cookie_value, storage_key
 from django_authsession.wire import cookie_cache
 from tests.factories import UserFactory, create_session
-from tests.helpers import NULL_ANSWER, origin_client, set_value, signed_in_token
+from tests.helpers import NULL_ANSWER, origin_client, set_value, sign_in, signed_in_token
 
 URL = "/api/auth/session"
 PACKAGE = Path(__file__).resolve().parent.parent / "django_authsession"
@@ -103,11 +103,7 @@ def test_disable_refresh_with_a_valid_cache_leaves_it_alone(client, user) -> Non
 
 
 def test_dont_remember_session_gets_no_cookie_cache_from_the_database(client, user) -> None:
-    response = client.post(
-        "/api/auth/sign-in/email",
-        {"email": user.email, "password": "correct-horse-battery", "rememberMe": False},
-        content_type="application/json",
-    )
+    response = sign_in(client, user.email, "correct-horse-battery", rememberMe=False)
     assert data_cookie(response) is not None  # sign-in writes one, as Better Auth's does
     with time_machine.travel(timedelta(seconds=61)):
         response = client.get(URL)
