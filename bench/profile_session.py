@@ -3,7 +3,7 @@
     .venv/bin/python bench/profile_session.py [--requests 2000] [--top 25] [--scenario hit ...]
 
 Calls ``WSGIHandler`` directly with hand-built environs (what gunicorn does, minus the socket),
-with the example project's settings, ``DJANGO_DEBUG=0`` and rate limiting on (limit raised).
+with the benchmark project's settings, ``DJANGO_DEBUG=0`` and rate limiting on (limit raised).
 For each scenario it checks the answer, counts SQL queries and cache calls for one request,
 times N requests, then profiles N more with cProfile and prints the top entries by cumulative
 time, and by own time, per request:
@@ -36,7 +36,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
-PORT = "8000"
+PORT = "8100"
 ORIGIN = f"http://{HOST}:{PORT}"
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-password-123"
@@ -51,7 +51,7 @@ def configure_environment(setup: bool) -> Path | None:
             raise SystemExit("--no-setup needs DATABASE_URL")
         scratch = Path(tempfile.mkdtemp(prefix="authsession-profile-"))
         os.environ["DATABASE_URL"] = f"sqlite:///{scratch / 'profile.sqlite3'}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "example_project.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     os.environ["DJANGO_DEBUG"] = "0"
     os.environ.setdefault("DJANGO_SECRET_KEY", "profile-" + os.urandom(24).hex())
     os.environ.setdefault("DJANGO_ALLOWED_HOSTS", HOST)

@@ -10,10 +10,12 @@
 # What it does: installs the project with its bench/example/postgres/redis extras into .venv
 # (reused when present, else bench/.venv is created; BENCH_VENV=path overrides), installs wrk
 # with apt-get when it is missing (as root, or through sudo), then runs bench/session_bench.py,
-# which starts three gunicorn servers of example_project on 127.0.0.1 (2 sync workers each,
-# DEBUG off, rate limiting on with a raised limit), signs in over HTTP, checks every target,
-# measures with wrk in alternating rounds and prints one table of medians and three ratios.
-# About 3 minutes at the defaults; the servers are always stopped. Results are not written
+# which starts three gunicorn servers and one uvicorn server of the benchmark project (bench/,
+# its own settings and URLconf) on 127.0.0.1 ports 8100-8199 (2 workers each, DEBUG off, rate
+# limiting on with a raised limit), signs in over HTTP, checks every target, measures with wrk
+# in alternating rounds and prints one table of medians and four ratios; then
+# bench/inprocess_ratios.py prints the same ratios measured in CPU time without a server.
+# About 5 minutes at the defaults; the servers are always stopped. Results are not written
 # anywhere: copy the printed table.
 set -euo pipefail
 
@@ -45,4 +47,6 @@ if ! command -v wrk >/dev/null 2>&1; then
     "${sudo[@]}" apt-get install -y -qq wrk >/dev/null
 fi
 
-exec "$venv/bin/python" bench/session_bench.py "$@"
+"$venv/bin/python" bench/session_bench.py "$@"
+# The same ratios in CPU time, in-process: steadier on a machine shared with other work.
+"$venv/bin/python" bench/inprocess_ratios.py

@@ -1,7 +1,7 @@
-"""The example project's settings with the cookie cache off: the server of target (3) in
+"""The benchmark settings with the cookie cache off: the server of target (3) in
 ``bench/session_bench.py``, where every request answers from the database and no
 ``session_data`` cookie is written (``DJANGO_SETTINGS_MODULE=bench.settings_nocache``)."""
 
-from example_project.settings import *  # noqa: F403
+from bench.settings import *  # noqa: F403
 
 AUTHSESSION_COOKIE_CACHE = False

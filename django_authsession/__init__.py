@@ -1,3 +1,8 @@
-"""Database-backed, cookie-carried login sessions for Django, wire-compatible with Better Auth."""
+"""Database-backed, cookie-carried login sessions for Django, wire-compatible with Better Auth.
+
+The public modules are listed in the README ("Python API"): ``sessions``, ``signals``,
+``middleware``, ``authentication``, ``serializers``, ``models``, ``exceptions``, ``security``,
+``devices`` and ``wire``. The others are internal.
+"""
 
 __version__ = "0.1.0"

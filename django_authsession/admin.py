@@ -144,9 +144,9 @@ class SessionStatusFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
         if self.value() == "active":
-            return queryset.filter(expires_at__gt=Now())
+            return queryset.active()  # type: ignore[attr-defined,no-any-return]
         if self.value() == "expired":
-            return queryset.filter(expires_at__lte=Now())
+            return queryset.expired()  # type: ignore[attr-defined,no-any-return]
         return queryset
 
 

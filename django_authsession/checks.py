@@ -10,6 +10,8 @@ from django.utils.module_loading import import_string
 
 from .client_ip import invalid_proxies
 from .conf import app_settings
+from .ratelimit import check_rate_settings  # noqa: F401  (registers the rate-limit checks)
+from .serializers import check_user_serializer  # noqa: F401  (registers the user JSON check)
 
 MIDDLEWARE = "django_authsession.middleware.AuthSessionMiddleware"
 AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"

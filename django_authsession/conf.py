@@ -106,6 +106,11 @@ class AppSettings:
         return None if value is None else str(value)
 
     @setting
+    def RATE_LIMIT_SESSION_READS(self) -> str:
+        """``"address"``: reads by a valid session are not counted; ``"session"``: per session."""
+        return str(self._get("RATE_LIMIT_SESSION_READS", "address"))
+
+    @setting
     def TRUSTED_PROXIES(self) -> tuple[str, ...]:
         return tuple(self._get("TRUSTED_PROXIES", ()))
 

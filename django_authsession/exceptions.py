@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from .origin import ORIGIN_MESSAGES, origin_error
+__all__ = ["AuthError", "exception_handler"]
 
 
 class AuthError(exceptions.APIException):
@@ -20,13 +20,6 @@ class AuthError(exceptions.APIException):
         super().__init__(detail=message, code=code)
         self.status_code = status_code
         self.error_code = code
-
-
-def check_origin(request: HttpRequest) -> None:
-    """Raise the contract's 403 when an unsafe request fails the Origin rule."""
-    code = origin_error(request)
-    if code is not None:
-        raise AuthError(403, code, ORIGIN_MESSAGES[code])
 
 
 def invalid_credentials() -> AuthError:

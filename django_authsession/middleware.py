@@ -16,6 +16,10 @@ from .cookies import token_cookie_name
 from .sessions import ResolvedSession
 from .state import STATE_ATTRIBUTE, SessionState, get_state
 
+__all__ = [
+    "AuthSessionMiddleware",
+]
+
 # What AuthenticationMiddleware had put on the request (the admin's own login, for instance),
 # answered when the app session does not resolve.
 PREVIOUS_USER = "_authsession_previous_user"
@@ -147,7 +151,10 @@ class AuthSessionMiddleware:
         if not self.has_work(request):
             return response
         state: SessionState = getattr(request, STATE_ATTRIBUTE)
-        patch_vary_headers(response, ("Cookie",))
+        if response.has_header("Vary"):
+            patch_vary_headers(response, ("Cookie",))
+        else:
+            response.headers["Vary"] = "Cookie"  # what patch_vary_headers writes, without parsing
         # As Django's SessionMiddleware: a failed response must not change the browser's session.
         if response.status_code < 500:
             state.apply(response)

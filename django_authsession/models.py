@@ -15,6 +15,14 @@ from django.utils.translation import gettext_lazy as _
 
 from .devices import describe_user_agent
 
+__all__ = [
+    "AbstractUser",
+    "Session",
+    "SessionQuerySet",
+    "User",
+    "UserManager",
+]
+
 
 class UserManager(BaseUserManager["AbstractUser"]):
     """Emails are the login name and are stored lower-cased, as Better Auth does."""

@@ -1,8 +1,14 @@
-"""The Origin rule for unsafe requests that carry a session cookie (CONTRACT.md §4).
+"""The Origin rule (CONTRACT.md §4), in one place: an unsafe request that carries a session
+cookie *or* an ``Origin``/``Referer`` header must come from the site itself or from
+``CSRF_TRUSTED_ORIGINS``; otherwise 403.
 
 Cookies are ``SameSite=Lax`` and the endpoints take JSON, but a cross-site form post could still
-ride on the cookie; checking ``Origin`` (or ``Referer``) against the site itself and
-``CSRF_TRUSTED_ORIGINS`` closes that without a CSRF token the Better Auth client never sends.
+ride on the cookie; checking ``Origin`` (or ``Referer``) closes that without a CSRF token the
+Better Auth client never sends. Checking it also when no cookie comes along stops login CSRF: a
+cross-site form cannot sign a browser into someone else's account, since browsers send
+``Origin`` on cross-site posts. A request with neither cookie nor header (curl, a mobile app)
+cannot be a browser's cross-site request and is allowed. Our views and
+``AuthSessionAuthentication`` both call :func:`enforce`.
 """
 
 from __future__ import annotations
@@ -13,6 +19,12 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest
 from django.utils.http import is_same_domain, url_has_allowed_host_and_scheme
+
+from . import security
+from .cookies import token_cookie_name
+from .exceptions import AuthError
+
+__all__ = ["INVALID_ORIGIN", "MISSING_OR_NULL_ORIGIN", "applies", "enforce", "is_trusted_url"]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
@@ -70,9 +82,17 @@ def is_trusted_url(url: str, request: HttpRequest) -> bool:
     )
 
 
+def applies(request: HttpRequest) -> bool:
+    """The rule's one condition: an unsafe method with a session cookie or an origin header."""
+    if request.method in SAFE_METHODS:
+        return False
+    meta = request.META
+    return "HTTP_ORIGIN" in meta or "HTTP_REFERER" in meta or token_cookie_name() in request.COOKIES
+
+
 def origin_error(request: HttpRequest) -> str | None:
     """``None`` when the request may proceed, else the error code to answer 403 with."""
-    if request.method in SAFE_METHODS:
+    if not applies(request):
         return None
     header = request.META.get("HTTP_ORIGIN") or request.META.get("HTTP_REFERER")
     if not header or header == "null":
@@ -81,3 +101,11 @@ def origin_error(request: HttpRequest) -> str | None:
     if origin is None or not _trusted(origin, request):
         return INVALID_ORIGIN
     return None
+
+
+def enforce(request: HttpRequest) -> None:
+    """Raise the contract's 403 (and log it) when the request fails the Origin rule."""
+    code = origin_error(request)
+    if code is not None:
+        security.log_event(security.ORIGIN_REFUSED, request, code=code)
+        raise AuthError(403, code, ORIGIN_MESSAGES[code])

@@ -21,7 +21,7 @@ from django.core.cache import BaseCache, caches
 
 from . import security
 from .conf import app_settings
-from .cookie_cache import DONT_REMEMBER_CACHE_AGE
+from .wire.cookie_cache import DONT_REMEMBER_CACHE_AGE
 
 MARK_MARGIN_SECONDS = 60
 SESSION_KEY = "authsession:revoked:{}"

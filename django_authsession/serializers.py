@@ -1,40 +1,44 @@
-"""The JSON shapes of the contract: the documented snake_case session, Better Auth's camelCase
-session, and the user object (replaceable with ``AUTHSESSION_USER_SERIALIZER``)."""
+"""The user object (replaceable with ``AUTHSESSION_USER_SERIALIZER``) and the request bodies of
+the endpoints, as DRF serializers. The session and user JSON shapes live in
+:mod:`django_authsession.wire.shapes` (re-exported here)."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
-from datetime import timezone as dt_timezone
 from functools import lru_cache
 from typing import Any
 
-from django.utils.dateparse import parse_datetime
+from django.contrib.auth import get_user_model
+from django.core.checks import CheckMessage, Error, register
 from django.utils.module_loading import import_string
 from rest_framework import serializers
 
 from .conf import app_settings
-from .models import Session
-from .tokens import storage_key
+from .wire.jsjson import NotJSONCompatible, js_stringify
+from .wire.shapes import (
+    BETTER_AUTH_USER_ALIASES,
+    better_auth_session,
+    better_auth_user,
+    documented_session,
+    documented_user,
+    iso_ms,
+    parse_iso,
+)
 
-# Better Auth's core user names, derived from the documented ones.
-BETTER_AUTH_USER_ALIASES = {"emailVerified": "isEmailVerified", "image": "avatar"}
-
-
-def iso_ms(value: datetime) -> str:
-    """ISO 8601 in UTC with milliseconds and ``Z``, as JavaScript's ``toISOString``."""
-    value = value.astimezone(dt_timezone.utc)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-
-
-def parse_iso(value: Any) -> datetime:
-    """Inverse of :func:`iso_ms`; raises ``ValueError``/``TypeError`` on anything else."""
-    if not isinstance(value, str):
-        raise TypeError("timestamp must be a string")
-    parsed = parse_datetime(value)  # reads the trailing "Z" on every Python version
-    if parsed is None or parsed.tzinfo is None:
-        raise ValueError("timestamp must carry a time zone")
-    return parsed
+__all__ = [
+    "BETTER_AUTH_USER_ALIASES",
+    "RevokeSessionSerializer",
+    "SignInSerializer",
+    "SignUpSerializer",
+    "UserSerializer",
+    "better_auth_session",
+    "better_auth_user",
+    "check_user_serializer",
+    "documented_session",
+    "documented_user",
+    "iso_ms",
+    "parse_iso",
+    "user_data",
+]
 
 
 class UserSerializer(serializers.BaseSerializer[Any]):
@@ -62,68 +66,34 @@ def user_data(user: Any) -> dict[str, Any]:
     return dict(_user_serializer_class(app_settings.USER_SERIALIZER)(user).data)
 
 
-def better_auth_user(documented: dict[str, Any]) -> dict[str, Any]:
-    """The documented user object plus Better Auth's core names."""
-    data = dict(documented)
-    for alias, source in BETTER_AUTH_USER_ALIASES.items():
-        data.setdefault(alias, documented.get(source))
-    return data
+@register()
+def check_user_serializer(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The cookie cache carries the serializer's output as JSON: a value JSON cannot carry
+    (a ``UUID``, a ``datetime``) is a start-up error here, not a failure on the first request.
 
-
-def documented_user(better_auth: dict[str, Any]) -> dict[str, Any]:
-    """Inverse of :func:`better_auth_user`, for users read back from the cookie cache."""
-    return {k: v for k, v in better_auth.items() if k not in BETTER_AUTH_USER_ALIASES}
-
-
-def documented_session(session: Session, token: str) -> dict[str, Any]:
-    """The documented session object (snake_case); ``token`` is the raw token the request
-    presented, which the database never holds."""
-    return {
-        "id": str(session.pk),
-        "user_id": str(session.user_id),
-        "token": token,
-        "expires_at": iso_ms(session.expires_at),
-        "ip_address": session.ip_address,
-        "user_agent": session.user_agent,
-        "created_at": iso_ms(session.created_at),
-        "updated_at": iso_ms(session.updated_at),
-    }
-
-
-def better_auth_session(session: Session, token: str | None) -> dict[str, Any]:
-    """Better Auth's session object (camelCase), as ``/get-session``, ``/list-sessions`` and the
-    cookie cache carry it; without ``token`` (listings show no token but the caller's own)."""
-    data: dict[str, Any] = {
-        "id": str(session.pk),
-        "userId": str(session.user_id),
-        "token": token,
-        "expiresAt": iso_ms(session.expires_at),
-        "ipAddress": session.ip_address,
-        "userAgent": session.user_agent,
-        "createdAt": iso_ms(session.created_at),
-        "updatedAt": iso_ms(session.updated_at),
-    }
-    if token is None:
-        del data["token"]
-    return data
-
-
-def session_from_better_auth(data: Any, token: str) -> Session:
-    """An unsaved ``Session`` rebuilt from a cookie-cache session object (no query).
-
-    Raises ``KeyError``/``TypeError``/``ValueError`` when the object is not a session."""
-    if not isinstance(data, dict):
-        raise TypeError("session must be an object")
-    return Session(
-        id=uuid.UUID(str(data["id"])),
-        token=storage_key(token),
-        user_id=data["userId"],
-        expires_at=parse_iso(data["expiresAt"]),
-        ip_address=str(data.get("ipAddress") or ""),
-        user_agent=str(data.get("userAgent") or ""),
-        created_at=parse_iso(data["createdAt"]),
-        updated_at=parse_iso(data["updatedAt"]),
-    )
+    Runs the serializer on an unsaved user; a serializer that needs a saved one is not judged.
+    """
+    try:
+        cls = _user_serializer_class(app_settings.USER_SERIALIZER)
+    except ImportError:
+        return []  # E004 reports it
+    try:
+        data = cls(get_user_model()()).data
+    except Exception:  # an unsaved user may lack what the serializer reads
+        return []
+    try:
+        js_stringify(dict(data))
+    except NotJSONCompatible as exc:
+        return [
+            Error(
+                f"AUTHSESSION_USER_SERIALIZER ({app_settings.USER_SERIALIZER}) returns "
+                f"{exc.reason} at user.{exc.path or '?'}: the cookie cache cannot carry it.",
+                hint="Return JSON types (str, int, float, bool, None, dict, list), as DRF's "
+                "fields do: str(uuid), an ISO 8601 string for dates.",
+                id="django_authsession.E013",
+            )
+        ]
+    return []
 
 
 class LowercaseEmailField(serializers.EmailField):

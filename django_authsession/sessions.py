@@ -7,23 +7,45 @@ models and the primitives (tokens, revocation marks), not DRF, cookies or the mi
 from __future__ import annotations
 
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
+from django.db.models import QuerySet
+from django.db.models.base import ModelState
 from django.http import HttpRequest
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from . import password_binding, revocation, signals
 from .client_ip import get_client_ip
+from .compiled_query import CompiledQuery
 from .conf import app_settings
 from .models import Session, SessionQuerySet
 from .tokens import generate_token, storage_key
+from .wire.shapes import parse_iso
+
+__all__ = [
+    "ResolvedSession",
+    "cleanup_expired",
+    "create_session",
+    "get_user_session",
+    "is_revoked",
+    "list_user_sessions",
+    "refresh",
+    "refresh_due",
+    "resolve_from_db",
+    "revoke_sessions",
+    "revoke_token",
+    "revoke_user_sessions",
+    "session_from_cache",
+]
 
 USER_AGENT_MAX_LENGTH = 1024
 
@@ -46,6 +68,9 @@ class ResolvedSession:
     session: Session
     cached_user: dict[str, Any] | None = None
     cached_at_ms: int | None = None
+    # On a cache hit, Better Auth's session object as the cookie carried it (answers are built
+    # from it, with no datetime round trip).
+    cached_session: dict[str, Any] | None = field(default=None, repr=False)
     refreshed: bool = False
     serialized_user: dict[str, Any] | None = None  # memo: serialized once per request
 
@@ -107,10 +132,8 @@ def _password_changed_since_read(user: Any) -> bool:
 
 def _fetch_session(stored_token: str, using: str) -> Session | None:
     """The session with its user joined, from the database ``using``."""
-    try:
-        return Session.objects.using(using).select_related("user").get(token=stored_token)
-    except Session.DoesNotExist:
-        return None
+    found: Session | None = SESSION_BY_TOKEN.first(stored_token, using)
+    return found
 
 
 def read_session(stored_token: str, *, primary: bool = False) -> Session | None:
@@ -148,14 +171,30 @@ def _past_absolute_age(session: Session, now: datetime) -> bool:
     return absolute is not None and now >= session.created_at + timedelta(seconds=absolute)
 
 
+def _session_by_token(stored_token: str, using: str) -> QuerySet[Session]:
+    """The database path's query; ``compiled_query`` runs it without recompiling it."""
+    return (
+        Session.objects.using(using).select_related("user").filter(token=stored_token).order_by()
+    )[:1]
+
+
+SESSION_BY_TOKEN = CompiledQuery(_session_by_token)
+
+
 @sensitive_variables("token")
 def resolve_from_db(
-    token: str, *, now: datetime | None = None, primary: bool = False
+    token: str,
+    *,
+    now: datetime | None = None,
+    primary: bool = False,
+    using: str | None = None,
 ) -> ResolvedSession | None:
     """One query (the session with its user joined), on a replica if the routers say so
-    (see :func:`read_session`). An expired row presented is deleted."""
+    (see :func:`read_session`), or on the database ``using`` alone. An expired row presented
+    is deleted."""
     now = now or timezone.now()
-    session = read_session(storage_key(token), primary=primary)
+    stored = storage_key(token)
+    session = _fetch_session(stored, using) if using else read_session(stored, primary=primary)
     if session is None:
         return None
     if session.is_expired(now) or _past_absolute_age(session, now):
@@ -169,6 +208,54 @@ def resolve_from_db(
     return ResolvedSession(token=token, session=session)
 
 
+@lru_cache(maxsize=1)
+def _cache_row_template() -> tuple[tuple[str, Any], ...]:
+    """Session's concrete fields in order: the attname, and for a column the cookie cache does
+    not carry (one added by a later migration) the field, whose default it gets."""
+    return tuple(
+        (f.attname, None if f.attname in _FROM_CACHE else f) for f in Session._meta.concrete_fields
+    )
+
+
+_FROM_CACHE = frozenset(
+    ("id", "token", "user_id", "expires_at", "ip_address", "user_agent", "created_at", "updated_at")
+)
+
+
+def session_from_cache(data: Any, token: str, memo: dict[str, Any] | None = None) -> Session:
+    """An unsaved ``Session`` rebuilt from a cookie-cache session object (no query).
+
+    Built as unpickling builds an instance (its field values and a fresh ``ModelState``): the
+    ``Model.__init__`` path costs more than the rest of a cache hit. ``memo``, kept with a
+    verified cookie value, holds the parsed fields for the next request with the same cookie.
+    Raises ``KeyError``/``TypeError``/``ValueError`` when the object is not a session."""
+    row = memo.get("session_row") if memo is not None else None
+    if row is None:
+        if not isinstance(data, dict):
+            raise TypeError("session must be an object")
+        values = {
+            "id": uuid.UUID(str(data["id"])),
+            "token": storage_key(token),
+            "user_id": data["userId"],
+            "expires_at": parse_iso(data["expiresAt"]),
+            "ip_address": str(data.get("ipAddress") or ""),
+            "user_agent": str(data.get("userAgent") or ""),
+            "created_at": parse_iso(data["createdAt"]),
+            "updated_at": parse_iso(data["updatedAt"]),
+        }
+        row = {name: values.get(name) for name, _ in _cache_row_template()}
+        if memo is not None:
+            memo["session_row"] = row
+    session: Session = Session.__new__(Session)
+    fields = session.__dict__
+    fields.update(row)
+    for name, f in _cache_row_template():
+        if f is not None:  # a column the cookie does not carry: its default, fresh each time
+            fields[name] = f.get_default()
+    fields["_state"] = ModelState()
+    return session
+
+
 def is_revoked(resolved: ResolvedSession) -> bool:
     """For cookie-cache hits only: has the session, or all of its user's, been revoked since?"""
     return revocation.is_revoked(
@@ -177,10 +264,14 @@ def is_revoked(resolved: ResolvedSession) -> bool:
 
 
 def refresh_due(session: Session, now: datetime | None = None) -> bool:
-    """Due once the session is ``UPDATE_AGE`` old since its last refresh."""
+    """Due once the session is ``UPDATE_AGE`` old since its last refresh, and only while a
+    refresh would move the expiry (``AUTHSESSION_ABSOLUTE_MAX_AGE`` pins it at the end), so a
+    pinned session is served from the cookie cache instead of the database every time."""
     now = now or timezone.now()
     window = timedelta(seconds=app_settings.EXPIRES_IN - app_settings.UPDATE_AGE)
-    return now >= session.expires_at - window
+    if now < session.expires_at - window:
+        return False
+    return _expires_in(session.created_at, now, app_settings.EXPIRES_IN) != session.expires_at
 
 
 @sensitive_variables("resolved", "fresh")

@@ -2,6 +2,13 @@
 
 from django.dispatch import Signal
 
+__all__ = [
+    "session_created",
+    "session_refreshed",
+    "session_revoked",
+    "sessions_cleaned",
+]
+
 #: sender=Session class; session=Session, request=HttpRequest | None
 session_created = Signal()
 #: sender=Session class; session=Session (with the new expires_at)

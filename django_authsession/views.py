@@ -27,13 +27,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import account_limit, auth, debug, ratelimit, security, sessions
+from . import account_limit, auth, debug, endpoints, origin, ratelimit, security, sessions
 from .adapter import EmailTaken, get_adapter
 from .client_ip import UnknownClientAddress
 from .conf import app_settings
 from .exceptions import (
     AuthError,
-    check_origin,
     exception_handler,
     invalid_credentials,
     unauthorized,
@@ -52,6 +51,7 @@ from .serializers import (
 )
 from .sessions import ResolvedSession
 from .state import SessionState, get_state
+from .wire.shapes import documented_from_better_auth
 
 
 class AuthView(APIView):
@@ -92,9 +92,9 @@ class AuthView(APIView):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
-        ratelimit.enforce(request._request, self.endpoint)
-        if self.state.presented:
-            check_origin(request._request)
+        origin.enforce(request._request)
+        if self.endpoint not in endpoints.SESSION_READS:
+            ratelimit.enforce(request._request, self.endpoint)
 
     @property
     def state(self) -> SessionState:
@@ -125,22 +125,36 @@ def _flag(request: Request, name: str) -> bool:
 
 
 def _session_options(request: Request) -> dict[str, bool]:
+    if not request._request.META.get("QUERY_STRING"):  # the usual read: no query to parse
+        return {"disable_cookie_cache": False, "disable_refresh": False}
     return {
         "disable_cookie_cache": _flag(request, "disableCookieCache"),
         "disable_refresh": _flag(request, "disableRefresh"),
     }
 
 
+def _read_session(view: AuthView, request: Request) -> ResolvedSession | None:
+    """The session of a session read, counted by the session-read rate-limit policy."""
+    resolved = view.state.get(**_session_options(request))
+    ratelimit.enforce_session_read(request._request, view.endpoint, resolved)
+    return resolved
+
+
 class SessionView(AuthView):
     """``GET /session``: the documented contract (snake_case session, camelCase user)."""
 
-    endpoint = "/session"
+    endpoint = endpoints.SESSION
 
     def get(self, request: Request) -> HttpResponse:
-        resolved = self.state.get(**_session_options(request))
+        resolved = _read_session(self, request)
         if resolved is None:
             return _no_store(Response({"session": None, "user": None}))
-        session = documented_session(resolved.session, resolved.token)
+        cached = resolved.cached_session
+        session = (
+            documented_session(resolved.session, resolved.token)
+            if cached is None
+            else documented_from_better_auth(cached)
+        )
         user = documented_user(self.state.user_payload(resolved))
         return _no_store(Response({"session": session, "user": user}))
 
@@ -148,20 +162,20 @@ class SessionView(AuthView):
 class GetSessionView(AuthView):
     """``GET /get-session``: Better Auth's shape, or the JSON literal ``null``."""
 
-    endpoint = "/get-session"
+    endpoint = endpoints.GET_SESSION
 
     def get(self, request: Request) -> HttpResponse:
-        resolved = self.state.get(**_session_options(request))
+        resolved = _read_session(self, request)
         if resolved is None:
             return _no_store(HttpResponse(b"null", content_type="application/json"))
-        session = better_auth_session(resolved.session, resolved.token)
+        session = resolved.cached_session or better_auth_session(resolved.session, resolved.token)
         return _no_store(Response({"session": session, "user": self.state.user_payload(resolved)}))
 
 
 class SignOutView(AuthView):
     """``POST /sign-out``: delete the row, clear every cookie; success with or without one."""
 
-    endpoint = "/sign-out"
+    endpoint = endpoints.SIGN_OUT
 
     def post(self, request: Request) -> HttpResponse:
         auth.logout(request._request)
@@ -219,7 +233,7 @@ PASSWORD_FIELDS = ("password", "currentPassword", "newPassword")
 class SignInEmailView(AuthView):
     """``POST /sign-in/email`` (``signIn.email``)."""
 
-    endpoint = "/sign-in/email"
+    endpoint = endpoints.SIGN_IN_EMAIL
 
     @method_decorator(sensitive_variables())
     def post(self, request: Request) -> HttpResponse:
@@ -245,7 +259,7 @@ class SignInEmailView(AuthView):
 class SignUpEmailView(AuthView):
     """``POST /sign-up/email`` (``signUp.email``): create the user and sign in."""
 
-    endpoint = "/sign-up/email"
+    endpoint = endpoints.SIGN_UP_EMAIL
 
     @method_decorator(sensitive_variables())
     def post(self, request: Request) -> HttpResponse:
@@ -274,7 +288,7 @@ class ChangePasswordView(AuthView):
     """``POST /change-password`` (``changePassword``): every session of the user ends (they are
     bound to the old password); this browser continues in a new session with new cookies."""
 
-    endpoint = "/change-password"
+    endpoint = endpoints.CHANGE_PASSWORD
 
     @method_decorator(sensitive_variables())
     def post(self, request: Request) -> HttpResponse:
@@ -318,7 +332,7 @@ class ChangePasswordView(AuthView):
 class ListSessionsView(AuthView):
     """``GET /list-sessions``: the user's active sessions; only the caller's own has a token."""
 
-    endpoint = "/list-sessions"
+    endpoint = endpoints.LIST_SESSIONS
 
     def get(self, request: Request) -> HttpResponse:
         current = self.require_session()
@@ -333,7 +347,7 @@ class ListSessionsView(AuthView):
 class RevokeSessionView(AuthView):
     """``POST /revoke-session`` with ``{"token"}`` or ``{"id"}`` of one of the user's sessions."""
 
-    endpoint = "/revoke-session"
+    endpoint = endpoints.REVOKE_SESSION
 
     def post(self, request: Request) -> HttpResponse:
         current = self.require_session()
@@ -353,7 +367,7 @@ class RevokeSessionView(AuthView):
 
 
 class RevokeOtherSessionsView(AuthView):
-    endpoint = "/revoke-other-sessions"
+    endpoint = endpoints.REVOKE_OTHER_SESSIONS
 
     def post(self, request: Request) -> HttpResponse:
         current = self.require_session()
@@ -364,7 +378,7 @@ class RevokeOtherSessionsView(AuthView):
 
 
 class RevokeSessionsView(AuthView):
-    endpoint = "/revoke-sessions"
+    endpoint = endpoints.REVOKE_SESSIONS
 
     def post(self, request: Request) -> HttpResponse:
         current = self.require_session()

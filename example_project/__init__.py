@@ -1,2 +1,2 @@
 """A runnable Django project showing django_authsession: a login page, a profile page, the
-admin, a demo user command, and a few tiny views for benchmarks."""
+admin and a demo user command (the benchmarks have their own project in ``bench/``)."""

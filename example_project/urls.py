@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import bench_views, views
+from . import views
 
 urlpatterns = [
     path("", views.login_page, name="login"),
@@ -10,7 +10,4 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/auth/", include("django_authsession.urls")),
     path("api/auth/", include("django_authsession.openapi_urls")),  # GET /api/auth/openapi.json
-    path("bench/ok", bench_views.OkView.as_view(), name="bench-ok"),
-    path("bench/peer-login", bench_views.PeerLoginView.as_view(), name="bench-peer-login"),
-    path("bench/peer-session", bench_views.PeerSessionView.as_view(), name="bench-peer-session"),
 ]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -8,8 +9,10 @@ from django.core.cache import caches
 from django.test import Client
 
 from django_authsession import cookies
+from django_authsession.conf import app_settings
 from django_authsession.tokens import sign_cookie_value
 from tests.factories import SUPPLIED_USER_MODEL, UserFactory, create_session
+from tests.helpers import origin_client
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -53,7 +56,7 @@ def user(db: None) -> Any:
 
 @pytest.fixture
 def client() -> Client:
-    return Client(HTTP_ORIGIN="http://testserver", HTTP_USER_AGENT="pytest-browser/1.0")
+    return origin_client()
 
 
 @pytest.fixture
@@ -66,7 +69,42 @@ def signed_in(client: Client, user: Any) -> tuple[Client, Any, str]:
 
 @pytest.fixture
 def make_client() -> Callable[[], Client]:
-    def make() -> Client:
-        return Client(HTTP_ORIGIN="http://testserver", HTTP_USER_AGENT="pytest-browser/1.0")
+    return origin_client
 
-    return make
+
+CACHE_METHODS = (
+    "get",
+    "get_many",
+    "set",
+    "set_many",
+    "add",
+    "incr",
+    "decr",
+    "delete",
+    "delete_many",
+    "has_key",
+    "touch",
+)
+
+
+@pytest.fixture
+def cache_calls(monkeypatch) -> Counter[str]:
+    """Counts calls made to the default cache (rate limits) and the revocation cache (marks);
+    a backend's own inner calls (local memory's get_many calls get) are not counted again."""
+    calls: Counter[str] = Counter()
+    depth = [0]
+    for cache in (caches["default"], caches[app_settings.REVOCATION_CACHE]):
+        for name in CACHE_METHODS:
+            original = getattr(cache, name)
+
+            def counted(*args, __name=name, __original=original, **kwargs):
+                if depth[0] == 0:
+                    calls[__name] += 1
+                depth[0] += 1
+                try:
+                    return __original(*args, **kwargs)
+                finally:
+                    depth[0] -= 1
+
+            monkeypatch.setattr(cache, name, counted)
+    return calls

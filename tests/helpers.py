@@ -1,10 +1,58 @@
-"""Small assertions shared by the tests (cookie parsing, JSON shapes)."""
+"""What the tests share: the one browser client, sign-in and sign-up over HTTP, cookie
+parsing and the JSON shapes."""
 
 from __future__ import annotations
 
 import re
 from http.cookies import Morsel
 from typing import Any
+
+from django.test import Client
+
+from tests.factories import DEFAULT_PASSWORD
+
+SITE_ORIGIN = "http://testserver"
+SIGN_IN_URL = "/api/auth/sign-in/email"
+SIGN_UP_URL = "/api/auth/sign-up/email"
+
+
+def origin_client(origin: str | None = SITE_ORIGIN, **headers: Any) -> Client:
+    """A client that sends ``Origin`` as a browser on the site does (``None``: no header)."""
+    if origin is not None:
+        headers.setdefault("HTTP_ORIGIN", origin)
+    headers.setdefault("HTTP_USER_AGENT", "pytest-browser/1.0")
+    return Client(**headers)
+
+
+def sign_in(client: Client, email: str, password: str = DEFAULT_PASSWORD, **fields: Any) -> Any:
+    """POST ``/sign-in/email`` as JSON; returns the response (check its status yourself)."""
+    return client.post(
+        SIGN_IN_URL,
+        {"email": email, "password": password, **fields},
+        content_type="application/json",
+    )
+
+
+def sign_up(
+    client: Client,
+    email: str,
+    password: str = DEFAULT_PASSWORD,
+    *,
+    name: str = "New User",
+    **fields: Any,
+) -> Any:
+    """POST ``/sign-up/email`` as JSON; returns the response."""
+    body = {"name": name, "email": email, "password": password, **fields}
+    return client.post(SIGN_UP_URL, body, content_type="application/json")
+
+
+def signed_in_token(client: Client, email: str, password: str = DEFAULT_PASSWORD) -> str:
+    """Sign in, assert it worked, and return the raw token."""
+    response = sign_in(client, email, password)
+    assert response.status_code == 200, response.content
+    token: str = response.json()["token"]
+    return token
+
 
 ISO_MS_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from django_authsession import cookies
 from django_authsession.tokens import sign_cookie_value
 from tests.factories import create_session
+from tests.helpers import origin_client
 
 # A WSGI environ carries latin-1 only: that is what a browser's bytes become.
 latin1 = st.text(st.characters(max_codepoint=255, exclude_categories=["Cs"]), max_size=300)
@@ -56,7 +57,7 @@ field_values = st.dictionaries(
 def browser(db, settings):
     settings.AUTHSESSION_DEFAULT_RATE_LIMIT = None
     _, token = create_session()
-    client = Client(HTTP_ORIGIN="http://testserver")
+    client = origin_client()
     client.cookies[cookies.token_cookie_name()] = sign_cookie_value(token)
     return client, token
 

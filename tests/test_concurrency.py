@@ -18,6 +18,7 @@ from django_authsession import cookies, signals
 from django_authsession.models import Session
 from django_authsession.tokens import sign_cookie_value
 from tests.factories import DEFAULT_PASSWORD, create_session
+from tests.helpers import origin_client, sign_up
 
 pytestmark = [
     pytest.mark.skipif(
@@ -86,15 +87,13 @@ def test_simultaneous_requests_refresh_a_session_once(settings, user) -> None:
 def test_simultaneous_sign_ups_with_one_email_create_one_user(settings, db) -> None:
     settings.AUTHSESSION_DEFAULT_RATE_LIMIT = None
 
-    def sign_up(i: int) -> int:
-        response = Client().post(
-            "/api/auth/sign-up/email",
-            {"name": f"Racer {i}", "email": "race@example.com", "password": "long-enough-42"},
-            content_type="application/json",
+    def attempt(i: int) -> int:
+        response = sign_up(
+            origin_client(None), "race@example.com", "long-enough-42", name=f"Racer {i}"
         )
         return response.status_code
 
-    statuses = sorted(run_at_once(sign_up))
+    statuses = sorted(run_at_once(attempt))
     assert statuses == [200] + [422] * (THREADS - 1)
     assert get_user_model().objects.filter(email="race@example.com").count() == 1
 

@@ -12,67 +12,21 @@ import time_machine
 from django.core.cache import caches
 from django.test import Client
 
-from django_authsession import cookie_cache, cookies
+from django_authsession import cookies
 from django_authsession.conf import app_settings
 from django_authsession.models import Session
+from django_authsession.wire import cookie_cache
 from tests.factories import DEFAULT_PASSWORD
-from tests.helpers import NULL_ANSWER, cleared, set_value
+from tests.helpers import NULL_ANSWER, cleared, origin_client, set_value, sign_in, signed_in_token
 
 URL = "/api/auth/session"
 pytestmark = pytest.mark.django_db
-
-CACHE_METHODS = (
-    "get",
-    "get_many",
-    "set",
-    "set_many",
-    "add",
-    "incr",
-    "decr",
-    "delete",
-    "delete_many",
-    "has_key",
-    "touch",
-)
-
-
-@pytest.fixture
-def cache_calls(monkeypatch) -> Counter[str]:
-    """Counts calls made to the default cache (rate limits) and the revocation cache (marks);
-    a backend's own inner calls (local memory's get_many calls get) are not counted again."""
-    calls: Counter[str] = Counter()
-    depth = [0]
-    for cache in (caches["default"], caches[app_settings.REVOCATION_CACHE]):
-        for name in CACHE_METHODS:
-            original = getattr(cache, name)
-
-            def counted(*args, __name=name, __original=original, **kwargs):
-                if depth[0] == 0:
-                    calls[__name] += 1
-                depth[0] += 1
-                try:
-                    return __original(*args, **kwargs)
-                finally:
-                    depth[0] -= 1
-
-            monkeypatch.setattr(cache, name, counted)
-    return calls
-
-
-def sign_in(client: Client, email: str) -> str:
-    response = client.post(
-        "/api/auth/sign-in/email",
-        {"email": email, "password": DEFAULT_PASSWORD},
-        content_type="application/json",
-    )
-    assert response.status_code == 200, response.content
-    return response.json()["token"]
 
 
 def test_sign_in_writes_a_cache_that_serves_without_sql(
     client, user, django_assert_num_queries
 ) -> None:
-    token = sign_in(client, user.email)
+    token = signed_in_token(client, user.email)
     with django_assert_num_queries(0):
         response = client.get(URL)
     body = response.json()
@@ -84,7 +38,7 @@ def test_sign_in_writes_a_cache_that_serves_without_sql(
 
 def test_cache_hit_checks_revocation_with_one_get_many(settings, client, user, cache_calls):
     settings.AUTHSESSION_RATE_LIMITS = {"/session": None}
-    sign_in(client, user.email)
+    signed_in_token(client, user.email)
     cache_calls.clear()
     client.get(URL)
     assert cache_calls == Counter({"get_many": 1})
@@ -115,13 +69,13 @@ def test_cache_miss_costs_one_query_and_rewrites_the_cache(
 
 
 def test_a_hit_does_not_rewrite_cookies(client, user) -> None:
-    sign_in(client, user.email)
+    signed_in_token(client, user.email)
     response = client.get(URL)
     assert not response.cookies
 
 
 def test_cache_expires_after_max_age(client, user, django_assert_num_queries) -> None:
-    sign_in(client, user.email)
+    signed_in_token(client, user.email)
     with time_machine.travel(timedelta(seconds=301)), django_assert_num_queries(1):
         response = client.get(URL)
     assert response.json()["user"]["email"] == user.email
@@ -131,7 +85,7 @@ def test_cache_expires_after_max_age(client, user, django_assert_num_queries) ->
 def test_refresh_due_on_a_hit_goes_to_the_database_once(
     client, user, django_assert_num_queries
 ) -> None:
-    sign_in(client, user.email)
+    signed_in_token(client, user.email)
     session = Session.objects.get()
     moment = session.created_at + timedelta(days=1, seconds=1)
     with time_machine.travel(moment, tick=False):
@@ -150,10 +104,10 @@ def test_refresh_due_on_a_hit_goes_to_the_database_once(
 
 
 def test_cache_bound_to_another_token_is_ignored_and_replaced(client, user) -> None:
-    sign_in(client, user.email)
+    signed_in_token(client, user.email)
     foreign_cache = client.cookies[cookies.data_cookie_name()].value
-    other = Client(HTTP_ORIGIN="http://testserver")
-    sign_in(other, user.email)
+    other = origin_client()
+    signed_in_token(other, user.email)
     other.cookies[cookies.data_cookie_name()] = foreign_cache
     response = other.get(URL)
     assert response.json()["session"]["token"] != client.get(URL).json()["session"]["token"]
@@ -162,7 +116,7 @@ def test_cache_bound_to_another_token_is_ignored_and_replaced(client, user) -> N
 
 @pytest.mark.parametrize("tamper", ["garbage", "flip", "other-secret"])
 def test_forged_cache_is_ignored(client, user, tamper: str, django_assert_num_queries) -> None:
-    sign_in(client, user.email)
+    signed_in_token(client, user.email)
     value = client.cookies[cookies.data_cookie_name()].value
     if tamper == "garbage":
         value = "not base64 {}"
@@ -185,7 +139,7 @@ def test_forged_cache_is_ignored(client, user, tamper: str, django_assert_num_qu
 
 
 def test_cache_signed_with_a_fallback_secret_is_honoured(settings, client, user) -> None:
-    sign_in(client, user.email)
+    signed_in_token(client, user.email)
     settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
     settings.SECRET_KEY = "a-brand-new-secret-key-0123456789-abcdefghijkl"
     # The session_token cookie verifies against the fallback too; no rewrite needed for a hit.
@@ -194,7 +148,7 @@ def test_cache_signed_with_a_fallback_secret_is_honoured(settings, client, user)
 
 
 def test_disable_cookie_cache_parses_booleans(client, user, django_assert_num_queries) -> None:
-    sign_in(client, user.email)
+    signed_in_token(client, user.email)
     with django_assert_num_queries(0):
         client.get(URL, {"disableCookieCache": "false"})
     with django_assert_num_queries(1):
@@ -204,7 +158,7 @@ def test_disable_cookie_cache_parses_booleans(client, user, django_assert_num_qu
 
 
 def test_disabled_cache_is_not_written_and_old_ones_are_cleared(settings, client, user) -> None:
-    sign_in(client, user.email)
+    signed_in_token(client, user.email)
     settings.AUTHSESSION_COOKIE_CACHE = False
     response = client.get(URL)
     assert cleared(response, cookies.data_cookie_name())
@@ -213,11 +167,7 @@ def test_disabled_cache_is_not_written_and_old_ones_are_cleared(settings, client
 
 def test_sign_in_without_cache_sets_no_data_cookie(settings, client, user) -> None:
     settings.AUTHSESSION_COOKIE_CACHE = False
-    response = client.post(
-        "/api/auth/sign-in/email",
-        {"email": user.email, "password": DEFAULT_PASSWORD},
-        content_type="application/json",
-    )
+    response = sign_in(client, user.email, DEFAULT_PASSWORD)
     assert cookies.data_cookie_name() not in response.cookies
 
 
@@ -227,11 +177,7 @@ def test_large_user_is_chunked_and_read_back(client, user, django_assert_num_que
     type(user).objects.filter(pk=user.pk).update(
         name="Ł" * 255, profession="p" * 255, avatar=long_avatar
     )
-    response = client.post(
-        "/api/auth/sign-in/email",
-        {"email": user.email, "password": DEFAULT_PASSWORD},
-        content_type="application/json",
-    )
+    response = sign_in(client, user.email, DEFAULT_PASSWORD)
     names = [n for n in response.cookies if n.startswith(cookies.data_cookie_name())]
     assert len(names) >= 2
     assert all(len(response.cookies[n].value) <= 4050 for n in names)
@@ -250,9 +196,9 @@ def test_large_user_is_chunked_and_read_back(client, user, django_assert_num_que
 
 
 def two_browsers(user) -> tuple[Client, Client]:
-    a, b = Client(HTTP_ORIGIN="http://testserver"), Client(HTTP_ORIGIN="http://testserver")
-    sign_in(a, user.email)
-    sign_in(b, user.email)
+    a, b = origin_client(), origin_client()
+    signed_in_token(a, user.email)
+    signed_in_token(b, user.email)
     assert b.get(URL).json()["user"] is not None  # B's cache is warm
     return a, b
 
@@ -287,7 +233,7 @@ def test_revoke_sessions_ends_warm_caches(user) -> None:
 
 def test_sign_out_elsewhere_with_stolen_cookies_is_dead(user) -> None:
     _a, b = two_browsers(user)
-    copy = Client(HTTP_ORIGIN="http://testserver")
+    copy = origin_client()
     copy.cookies = b.cookies.__class__(b.cookies)  # the same cookies, another device
     b.post("/api/auth/sign-out")
     assert copy.get(URL).json() == NULL_ANSWER
@@ -322,7 +268,7 @@ def test_new_sign_in_after_revoke_all_is_served_from_cache(client, user) -> None
     a, _ = two_browsers(user)
     a.post("/api/auth/revoke-sessions")
     time.sleep(0.002)  # marks compare millisecond timestamps
-    sign_in(client, user.email)
+    signed_in_token(client, user.email)
     assert client.get(URL).json()["user"]["email"] == user.email
 
 
@@ -393,11 +339,7 @@ def test_revocation_in_another_process_is_seen_on_the_next_request(user) -> None
 def test_remember_me_false_cache_is_a_browser_cookie_trusted_for_a_minute(
     client, user, django_assert_num_queries
 ) -> None:
-    response = client.post(
-        "/api/auth/sign-in/email",
-        {"email": user.email, "password": DEFAULT_PASSWORD, "rememberMe": False},
-        content_type="application/json",
-    )
+    response = sign_in(client, user.email, DEFAULT_PASSWORD, rememberMe=False)
     morsel = response.cookies[cookies.data_cookie_name()]
     assert morsel["max-age"] == ""
     with django_assert_num_queries(0):

@@ -16,18 +16,15 @@ from django.utils.text import capfirst
 from django_authsession.devices import describe_user_agent
 from django_authsession.models import Session
 from example_project.views import Profile
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.factories import UserFactory
+from tests.helpers import origin_client, sign_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("example_project.urls")]
 
 
 def demo_client() -> Client:
-    client = Client(HTTP_ORIGIN="http://testserver")
-    response = client.post(
-        "/api/auth/sign-in/email",
-        {"email": "demo@example.com", "password": "demo-password-123"},
-        content_type="application/json",
-    )
+    client = origin_client()
+    response = sign_in(client, "demo@example.com", "demo-password-123")
     assert response.status_code == 200, response.content
     return client
 
@@ -69,13 +66,9 @@ def test_browser_client_is_served_as_a_static_file() -> None:
         assert call in source
 
 
-def sign_in(user: Any, user_agent: str) -> tuple[Client, str]:
-    client = Client(HTTP_ORIGIN="http://testserver", HTTP_USER_AGENT=user_agent)
-    response = client.post(
-        "/api/auth/sign-in/email",
-        {"email": user.email, "password": DEFAULT_PASSWORD},
-        content_type="application/json",
-    )
+def signed_in_browser(user: Any, user_agent: str) -> tuple[Client, str]:
+    client = origin_client(HTTP_USER_AGENT=user_agent)
+    response = sign_in(client, getattr(user, user.get_email_field_name()))
     assert response.status_code == 200, response.content
     return client, response.json()["token"]
 
@@ -92,9 +85,9 @@ IPHONE_SAFARI = (
 
 def test_account_page_shows_the_profile_and_devices_without_tokens() -> None:
     user: Any = UserFactory()
-    laptop, laptop_token = sign_in(user, MAC_CHROME)
-    _phone, phone_token = sign_in(user, IPHONE_SAFARI)
-    sign_in(UserFactory(), MAC_CHROME)  # another user's session is not listed
+    laptop, laptop_token = signed_in_browser(user, MAC_CHROME)
+    _phone, phone_token = signed_in_browser(user, IPHONE_SAFARI)
+    signed_in_browser(UserFactory(), MAC_CHROME)  # another user's session is not listed
 
     response = laptop.get("/profile")
     assert response.status_code == 200
@@ -132,7 +125,7 @@ def test_account_page_of_a_single_device_offers_no_sign_out_elsewhere() -> None:
     if hasattr(user, "avatar"):
         user.avatar = ""
         user.save()
-    client, _ = sign_in(user, MAC_CHROME)
+    client, _ = signed_in_browser(user, MAC_CHROME)
     html = client.get("/profile").content.decode()
     assert "This device" in html
     assert "Sign out everywhere else" not in html

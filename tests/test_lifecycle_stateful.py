@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from django.core.cache import caches
 from django.db import transaction
-from django.test import Client, override_settings
+from django.test import override_settings
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -19,6 +19,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from django_authsession import sessions
 from django_authsession.models import Session
 from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.helpers import origin_client, sign_in
 
 URL = "/api/auth/session"
 WEEK = timedelta(days=7)
@@ -39,7 +40,7 @@ class Lifecycle(RuleBasedStateMachine):
         self.clock = self.traveller.start()
         self.now = START
         self.user = UserFactory()
-        self.browsers = {n: Client(HTTP_ORIGIN="http://testserver") for n in NAMES}
+        self.browsers = {n: origin_client() for n in NAMES}
         self.expires: dict[str, datetime | None] = dict.fromkeys(NAMES)
 
     def teardown(self) -> None:
@@ -54,11 +55,7 @@ class Lifecycle(RuleBasedStateMachine):
 
     @rule(name=st.sampled_from(NAMES))
     def sign_in(self, name: str) -> None:
-        response = self.browsers[name].post(
-            "/api/auth/sign-in/email",
-            {"email": self.user.email, "password": DEFAULT_PASSWORD},
-            content_type="application/json",
-        )
+        response = sign_in(self.browsers[name], str(self.user.email), DEFAULT_PASSWORD)
         assert response.status_code == 200
         self.expires[name] = self.now + WEEK
 

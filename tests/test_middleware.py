@@ -9,6 +9,7 @@ from django.test import AsyncClient, Client
 from django_authsession import cookies
 from django_authsession.tokens import sign_cookie_value
 from tests.factories import create_session
+from tests.helpers import origin_client, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,7 @@ def test_drf_unsafe_request_needs_origin(signed_in) -> None:
     client = Client()
     client.cookies[cookies.token_cookie_name()] = sign_cookie_value(token)
     assert client.post("/api/me/").status_code == 403
-    ok = Client(HTTP_ORIGIN="http://testserver")
+    ok = origin_client()
     ok.cookies = client.cookies
     assert ok.post("/api/me/").json() == {"email": session.user.email, "posted": True}
 
@@ -89,11 +90,7 @@ def test_async_stack_gets_and_ends_the_session(user) -> None:
 
 def test_secure_cookie_names_and_flags(settings, client, user) -> None:
     settings.DEBUG = False
-    response = client.post(
-        "/api/auth/sign-in/email",
-        {"email": user.email, "password": "correct-horse-battery"},
-        content_type="application/json",
-    )
+    response = sign_in(client, user.email, "correct-horse-battery")
     name = "__Secure-better-auth.session_token"
     assert cookies.token_cookie_name() == name
     assert response.cookies[name]["secure"] is True
@@ -106,11 +103,7 @@ def test_plain_cookie_names_in_debug_or_when_turned_off(
 ) -> None:
     settings.DEBUG = debug
     settings.AUTHSESSION_USE_SECURE_COOKIES = override
-    response = client.post(
-        "/api/auth/sign-in/email",
-        {"email": user.email, "password": "correct-horse-battery"},
-        content_type="application/json",
-    )
+    response = sign_in(client, user.email, "correct-horse-battery")
     morsel = response.cookies["better-auth.session_token"]
     assert not morsel["secure"]
     assert "__Secure-better-auth.session_token" not in response.cookies
@@ -120,11 +113,7 @@ def test_plain_cookie_names_in_debug_or_when_turned_off(
 def test_cookie_prefix_setting(settings, client, user) -> None:
     settings.AUTHSESSION_COOKIE_PREFIX = "myapp"
     settings.AUTHSESSION_USE_SECURE_COOKIES = False
-    response = client.post(
-        "/api/auth/sign-in/email",
-        {"email": user.email, "password": "correct-horse-battery"},
-        content_type="application/json",
-    )
+    response = sign_in(client, user.email, "correct-horse-battery")
     assert "myapp.session_token" in response.cookies
     assert "myapp.session_data" in response.cookies
 

@@ -9,7 +9,7 @@ import time_machine
 
 from django_authsession import cookies, sessions
 from django_authsession.models import Session
-from tests.helpers import NULL_ANSWER, set_value
+from tests.helpers import NULL_ANSWER, set_value, sign_in
 
 URL = "/api/auth/session"
 WEEK = timedelta(days=7)
@@ -111,11 +111,7 @@ def test_absolute_max_age_caps_sliding(settings, signed_in) -> None:
 
 
 def test_remember_me_false_gives_browser_cookie_and_no_extension(client, user) -> None:
-    response = client.post(
-        "/api/auth/sign-in/email",
-        {"email": user.email, "password": "correct-horse-battery", "rememberMe": False},
-        content_type="application/json",
-    )
+    response = sign_in(client, user.email, "correct-horse-battery", rememberMe=False)
     assert response.status_code == 200
     morsel = response.cookies[cookies.token_cookie_name()]
     assert morsel["max-age"] == "" and morsel["expires"] == ""

@@ -21,6 +21,7 @@ from tests.helpers import (
     NULL_ANSWER,
     cleared,
     json_of,
+    sign_in,
 )
 
 URL = "/api/auth/session"
@@ -152,11 +153,7 @@ def test_another_users_token_gives_that_user_only(client, db) -> None:
 
 
 def test_raw_token_is_never_stored(client, user) -> None:
-    response = client.post(
-        "/api/auth/sign-in/email",
-        {"email": user.email, "password": "correct-horse-battery"},
-        content_type="application/json",
-    )
+    response = sign_in(client, user.email, "correct-horse-battery")
     token = response.json()["token"]
     row = Session.objects.get()
     assert row.token == hashlib.sha256(token.encode()).hexdigest()
@@ -167,11 +164,7 @@ def test_raw_token_is_never_stored(client, user) -> None:
 
 def test_plain_storage_keeps_the_raw_token(settings, client, user) -> None:
     settings.AUTHSESSION_TOKEN_STORAGE = "plain"
-    response = client.post(
-        "/api/auth/sign-in/email",
-        {"email": user.email, "password": "correct-horse-battery"},
-        content_type="application/json",
-    )
+    response = sign_in(client, user.email, "correct-horse-battery")
     token = response.json()["token"]
     assert Session.objects.get().token == token
     assert client.get(URL).json()["session"]["token"] == token

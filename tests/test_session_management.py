@@ -9,13 +9,13 @@ from django_authsession import cookies
 from django_authsession.models import Session
 from django_authsession.tokens import sign_cookie_value
 from tests.factories import UserFactory, create_session
-from tests.helpers import BETTER_AUTH_SESSION_KEYS, NULL_ANSWER, cleared
+from tests.helpers import BETTER_AUTH_SESSION_KEYS, NULL_ANSWER, cleared, origin_client
 
 pytestmark = pytest.mark.django_db
 
 
-def browser(token: str) -> Client:
-    client = Client(HTTP_ORIGIN="http://testserver")
+def holding(token: str) -> Client:
+    client = origin_client()
     client.cookies[cookies.token_cookie_name()] = sign_cookie_value(token)
     return client
 
@@ -36,7 +36,7 @@ def test_list_sessions_shows_only_own_token(user) -> None:
     _, mine = create_session(user)
     create_session(user)
     create_session(UserFactory())  # someone else's
-    response = browser(mine).get("/api/auth/list-sessions")
+    response = holding(mine).get("/api/auth/list-sessions")
     assert response.status_code == 200
     rows = response.json()
     assert len(rows) == 2
@@ -61,7 +61,7 @@ def test_revoke_session_by_id_and_by_token(user) -> None:
     _, mine = create_session(user)
     second, _ = create_session(user)
     _third, third_token = create_session(user)
-    client = browser(mine)
+    client = holding(mine)
     response = client.post(
         "/api/auth/revoke-session", {"id": str(second.pk)}, content_type="application/json"
     )
@@ -76,7 +76,7 @@ def test_revoke_session_by_id_and_by_token(user) -> None:
 def test_cannot_revoke_another_users_session(user) -> None:
     _, mine = create_session(user)
     theirs, _ = create_session(UserFactory())
-    response = browser(mine).post(
+    response = holding(mine).post(
         "/api/auth/revoke-session", {"id": str(theirs.pk)}, content_type="application/json"
     )
     assert response.status_code == 400
@@ -87,7 +87,7 @@ def test_cannot_revoke_another_users_session(user) -> None:
 @pytest.mark.parametrize("payload", [{}, {"id": "not-a-uuid"}])
 def test_revoke_session_validates_input(user, payload) -> None:
     _, mine = create_session(user)
-    response = browser(mine).post(
+    response = holding(mine).post(
         "/api/auth/revoke-session", payload, content_type="application/json"
     )
     assert response.status_code == 400
@@ -96,7 +96,7 @@ def test_revoke_session_validates_input(user, payload) -> None:
 
 def test_revoking_own_session_clears_cookies(user) -> None:
     session, mine = create_session(user)
-    client = browser(mine)
+    client = holding(mine)
     response = client.post(
         "/api/auth/revoke-session", {"id": str(session.pk)}, content_type="application/json"
     )
@@ -110,7 +110,7 @@ def test_revoke_other_sessions_keeps_the_current_one(user) -> None:
     create_session(user)
     create_session(user)
     untouched, _ = create_session(UserFactory())
-    client = browser(mine)
+    client = holding(mine)
     assert client.post("/api/auth/revoke-other-sessions").json() == {"status": True}
     assert set(Session.objects.values_list("pk", flat=True)) == {current.pk, untouched.pk}
     assert client.get("/api/auth/session").json()["user"]["email"] == user.email
@@ -120,7 +120,7 @@ def test_revoke_sessions_ends_all_including_current(user) -> None:
     _, mine = create_session(user)
     create_session(user)
     untouched, _ = create_session(UserFactory())
-    client = browser(mine)
+    client = holding(mine)
     response = client.post("/api/auth/revoke-sessions")
     assert response.json() == {"status": True}
     assert cleared(response, cookies.token_cookie_name())

@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model, user_logged_in
-from django.test import Client
 
 from django_authsession import cookies
 from django_authsession.models import Session
 from tests.factories import DEFAULT_PASSWORD, UserFactory
-from tests.helpers import BETTER_AUTH_USER_KEYS, DOCUMENTED_USER_KEYS, json_of, set_value
+from tests.helpers import (
+    BETTER_AUTH_USER_KEYS,
+    DOCUMENTED_USER_KEYS,
+    json_of,
+    set_value,
+    sign_in,
+)
 
 SIGN_IN = "/api/auth/sign-in/email"
 SIGN_UP = "/api/auth/sign-up/email"
 pytestmark = pytest.mark.django_db
-
-
-def sign_in(client: Client, email: str, password: str = DEFAULT_PASSWORD, **extra):
-    return client.post(
-        SIGN_IN, {"email": email, "password": password, **extra}, content_type="application/json"
-    )
 
 
 def test_sign_in_returns_token_and_user_and_sets_cookies(client, user) -> None:

@@ -9,7 +9,7 @@ from django.test import Client
 from django_authsession import cookies
 from django_authsession.models import Session
 from tests.factories import create_session
-from tests.helpers import NULL_ANSWER, cleared
+from tests.helpers import NULL_ANSWER, cleared, sign_in
 
 URL = "/api/auth/sign-out"
 pytestmark = pytest.mark.django_db
@@ -30,11 +30,7 @@ def test_sign_out_deletes_the_row_and_clears_cookies(signed_in, django_assert_nu
 
 
 def test_sign_out_after_sign_in_clears_the_cookie_cache_too(client, user) -> None:
-    client.post(
-        "/api/auth/sign-in/email",
-        {"email": user.email, "password": "correct-horse-battery"},
-        content_type="application/json",
-    )
+    sign_in(client, user.email, "correct-horse-battery")
     assert client.get("/api/auth/session").json()["user"] is not None
     response = client.post(URL, {}, content_type="application/json")
     assert cleared(response, cookies.data_cookie_name())

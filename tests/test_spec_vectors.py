@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from django_authsession import cookie_cache
 from django_authsession.tokens import sign_cookie_value, unsign_cookie_value
+from django_authsession.wire import chunks, cookie_cache
 from tests.helpers import cleared
 
 SPEC: dict[str, Any] = json.loads(
@@ -24,7 +24,7 @@ DATA_COOKIE = "better-auth.session_data"
 
 
 def _joined(case: dict[str, Any]) -> str:
-    value = cookie_cache.join_chunks(case["session_data_cookies"], DATA_COOKIE)
+    value = chunks.join_chunks(case["session_data_cookies"], DATA_COOKIE)
     assert value is not None
     return value
 
@@ -72,9 +72,7 @@ def test_session_data_re_encodes_byte_for_byte(case: dict[str, Any]) -> None:
     )
     assert again == value
     # Our split of the same value reads back to the same bytes (Better Auth's split did above).
-    assert cookie_cache.join_chunks(cookie_cache.split_chunks(DATA_COOKIE, again), DATA_COOKIE) == (
-        value
-    )
+    assert chunks.join_chunks(chunks.split_chunks(DATA_COOKIE, again), DATA_COOKIE) == (value)
 
 
 def test_chunked_case_uses_better_auth_chunk_names() -> None:
@@ -83,7 +81,7 @@ def test_chunked_case_uses_better_auth_chunk_names() -> None:
     for case in chunked:
         names = sorted(case["session_data_cookies"])
         assert names == [f"{DATA_COOKIE}.{i}" for i in range(len(names))]
-        assert cookie_cache.chunk_names(case["session_data_cookies"], DATA_COOKIE) == names
+        assert chunks.chunk_names(case["session_data_cookies"], DATA_COOKIE) == names
 
 
 @pytest.mark.django_db

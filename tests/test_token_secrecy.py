@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django_authsession import sessions
 from django_authsession.tokens import storage_key
 from tests.factories import DEFAULT_PASSWORD
+from tests.helpers import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -21,11 +22,7 @@ def test_token_stays_out_of_logs_and_sql(settings, client, user, caplog) -> None
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="django")
     with CaptureQueriesContext(connection) as queries:
-        response = client.post(
-            "/api/auth/sign-in/email",
-            {"email": user.email, "password": DEFAULT_PASSWORD},
-            content_type="application/json",
-        )
+        response = sign_in(client, user.email, DEFAULT_PASSWORD)
         token = response.json()["token"]
         client.get("/api/auth/session", {"disableCookieCache": "true"})
         client.post(

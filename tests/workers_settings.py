@@ -17,3 +17,4 @@ INSTALLED_APPS = [*INSTALLED_APPS, *(a for a in _tests.INSTALLED_APPS if a not i
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AUTHSESSION_RATE_LIMITS = {"/session": "1000/60s"}
+ROOT_URLCONF = "tests.workers_urls"

@@ -1,5 +1,6 @@
-"""Tiny views for benchmarks: a baseline, and a peer that authenticates the classic way
-(``django.contrib.sessions`` + DRF ``SessionAuthentication``) returning the same user JSON."""
+"""The benchmark's own views: a trivial DRF view as the baseline, and a peer that authenticates
+the classic way (``django.contrib.sessions`` + DRF ``SessionAuthentication``) returning the same
+user JSON. Mounted by ``bench/urls.py`` only: the example project has no unlimited login."""
 
 from __future__ import annotations
 

@@ -1,0 +1,46 @@
+"""The endpoint names, defined once: the URLconf mounts them, the views carry them, and rate
+limits are keyed and configured by them (``AUTHSESSION_RATE_LIMITS = {"/sign-in/email": ...}``).
+Each is the endpoint's path relative to where ``django_authsession.urls`` is included."""
+
+from __future__ import annotations
+
+__all__ = [
+    "ALL",
+    "CHANGE_PASSWORD",
+    "GET_SESSION",
+    "LIST_SESSIONS",
+    "REVOKE_OTHER_SESSIONS",
+    "REVOKE_SESSION",
+    "REVOKE_SESSIONS",
+    "SESSION",
+    "SESSION_READS",
+    "SIGN_IN_EMAIL",
+    "SIGN_OUT",
+    "SIGN_UP_EMAIL",
+]
+
+SESSION = "/session"
+GET_SESSION = "/get-session"
+SIGN_OUT = "/sign-out"
+SIGN_IN_EMAIL = "/sign-in/email"
+SIGN_UP_EMAIL = "/sign-up/email"
+LIST_SESSIONS = "/list-sessions"
+REVOKE_SESSION = "/revoke-session"
+REVOKE_OTHER_SESSIONS = "/revoke-other-sessions"
+REVOKE_SESSIONS = "/revoke-sessions"
+CHANGE_PASSWORD = "/change-password"
+
+ALL = (
+    SESSION,
+    GET_SESSION,
+    SIGN_OUT,
+    SIGN_IN_EMAIL,
+    SIGN_UP_EMAIL,
+    LIST_SESSIONS,
+    REVOKE_SESSION,
+    REVOKE_OTHER_SESSIONS,
+    REVOKE_SESSIONS,
+    CHANGE_PASSWORD,
+)
+# The two session reads, whose rate limit counts only requests without a valid session.
+SESSION_READS = frozenset({SESSION, GET_SESSION})
