@@ -9,17 +9,13 @@ accounts exist. Counted by django-ratelimit in ``RATELIMIT_USE_CACHE``, like the
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import logging
 
 from django.http import HttpRequest
-from django_ratelimit import ALL
-from django_ratelimit.core import get_usage
 
-from . import security
+from . import ratelimit
 from .conf import app_settings
-from .exceptions import AuthError
-from .ratelimit import TOO_MANY_REQUESTS
 
 GROUP = "authsession:failed-sign-in"
 
@@ -33,23 +29,25 @@ def _usage(request: HttpRequest, email: str, *, increment: bool) -> dict[str, in
     rate = app_settings.ACCOUNT_FAILURE_LIMIT
     if rate is None:
         return None
-    key = _account_key(email)
-    usage: dict[str, int] | None = get_usage(
-        request, group=GROUP, key=lambda group, req: key, rate=rate, method=ALL, increment=increment
+    return ratelimit.usage(
+        request, group=GROUP, key=_account_key(email), rate=rate, increment=increment
     )
-    return usage
 
 
 def check(request: HttpRequest, email: str) -> None:
-    """Before checking a password: refuse while this account has used up its failures."""
-    usage = _usage(request, email, increment=False)
-    if usage is not None and usage["count"] >= usage["limit"]:
-        security.log_event(security.RATE_LIMITED, request, level=logging.WARNING, limit="account")
-        error = AuthError(429, "TOO_MANY_REQUESTS", TOO_MANY_REQUESTS)
-        error.wait = max(1, int(usage["time_left"]))  # type: ignore[attr-defined]
+    """Before checking a password: refuse while this account has used up its failures, and
+    while the counters cannot be read (503: guessing must not run unlimited)."""
+    try:
+        found = _usage(request, email, increment=False)
+    except ratelimit.CounterStoreDown as exc:
+        raise ratelimit.unavailable() from exc
+    if found is not None and found["count"] >= found["limit"]:
+        error = ratelimit.too_many_requests(request, GROUP, str(found["limit"]), found["time_left"])
         raise error
 
 
 def record_failure(request: HttpRequest, email: str) -> None:
-    """Count one failed sign-in for this email address."""
-    _usage(request, email, increment=True)
+    """Count one failed sign-in for this email address (a store failure is logged only: the
+    answer is the 401 the password earned)."""
+    with contextlib.suppress(ratelimit.CounterStoreDown):
+        _usage(request, email, increment=True)

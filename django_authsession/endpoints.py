@@ -7,6 +7,7 @@ from __future__ import annotations
 __all__ = [
     "ALL",
     "CHANGE_PASSWORD",
+    "CREDENTIAL_CHECKS",
     "GET_SESSION",
     "LIST_SESSIONS",
     "REVOKE_OTHER_SESSIONS",
@@ -44,3 +45,6 @@ ALL = (
 )
 # The two session reads, whose rate limit counts only requests without a valid session.
 SESSION_READS = frozenset({SESSION, GET_SESSION})
+# The endpoints that check a password or create an account: when the rate-limit counters
+# cannot be read they refuse (503) rather than let guessing run unlimited; the others go on.
+CREDENTIAL_CHECKS = frozenset({SIGN_IN_EMAIL, SIGN_UP_EMAIL, CHANGE_PASSWORD})

@@ -250,6 +250,7 @@ ERROR_MESSAGES: Mapping[str, str] = {
     "UNSUPPORTED_MEDIA_TYPE": "the body is neither JSON nor a form",
     "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL": "the email is taken",
     "TOO_MANY_REQUESTS": "the rate limit (AUTHSESSION_RATE_LIMITS) is reached",
+    "RATE_LIMIT_UNAVAILABLE": "the rate-limit counters' cache is unreachable (Retry-After: 30)",
 }
 
 RESPONSE_HEADERS = [
@@ -258,7 +259,7 @@ RESPONSE_HEADERS = [
         {"type": "string", "pattern": "^[0-9]+$"},
         OpenApiParameter.HEADER,
         description="Seconds until the rate limit lets this client in again.",
-        response=[429],
+        response=[429, 503],
     )
     for name in ("Retry-After", "X-Retry-After")
 ]
@@ -278,6 +279,8 @@ BODY = {
 }
 NEEDS_SESSION = {401: ("UNAUTHORIZED",)}
 ALWAYS = {429: ("TOO_MANY_REQUESTS",)}
+# Credential checks refuse while the rate-limit counters cannot be read.
+CREDENTIAL_CHECK = {503: ("RATE_LIMIT_UNAVAILABLE",)}
 
 
 def error_schema(codes: Sequence[str] | None = None) -> dict[str, Any]:
@@ -442,6 +445,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             BODY,
             {401: ("INVALID_EMAIL_OR_PASSWORD",), 403: ("INVALID_CALLBACKURL",)},
             ORIGIN,
+            CREDENTIAL_CHECK,
         ),
         links=SIGNED_IN_LINKS,
         sets_cookies=True,
@@ -461,6 +465,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 422: ("USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL",),
             },
             ORIGIN,
+            CREDENTIAL_CHECK,
         ),
         links={
             **SIGNED_IN_LINKS,
@@ -520,7 +525,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         ),
         request=ChangePasswordRequestSerializer,
         response=ChangePasswordResponseSerializer,
-        errors=merge_errors(NEEDS_SESSION, BODY, {400: ("INVALID_PASSWORD",)}, ORIGIN),
+        errors=merge_errors(
+            NEEDS_SESSION, BODY, {400: ("INVALID_PASSWORD",)}, ORIGIN, CREDENTIAL_CHECK
+        ),
         needs_session=True,
     ),
 )

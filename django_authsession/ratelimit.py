@@ -16,6 +16,7 @@ call at all, and only a failure writes.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -25,7 +26,7 @@ from django_ratelimit import ALL
 from django_ratelimit.core import get_usage
 
 from . import endpoints, security
-from .client_ip import get_client_ip, rate_limit_ip
+from .client_ip import UnknownClientAddress, get_client_ip, rate_limit_ip
 from .conf import app_settings
 from .exceptions import AuthError
 from .sessions import ResolvedSession
@@ -33,15 +34,20 @@ from .sessions import ResolvedSession
 __all__ = [
     "RATE_PATTERN",
     "TOO_MANY_REQUESTS",
+    "CounterStoreDown",
     "check_rate_settings",
     "client_key",
     "count",
     "enforce",
     "enforce_session_read",
     "rate_for",
+    "too_many_requests",
+    "unavailable",
+    "usage",
 ]
 
 TOO_MANY_REQUESTS = "Too many requests. Please try again later."
+RATE_LIMIT_UNAVAILABLE = "This service is briefly unavailable. Please try again later."
 # What django-ratelimit reads: "<count>/<period>", e.g. "10/60s", "5/m", "100/h".
 RATE_PATTERN = re.compile(r"[0-9]+/[0-9]*[smhd]?")
 SESSION_READ_POLICIES = ("address", "session")
@@ -58,31 +64,82 @@ def rate_for(endpoint: str) -> str | None:
     return rules.get(endpoint, app_settings.DEFAULT_RATE_LIMIT)
 
 
-def count(request: HttpRequest, *, group: str, key: Any, rate: str | None) -> None:
+class CounterStoreDown(Exception):
+    """The cache holding the rate-limit counters failed (logged already)."""
+
+
+def usage(
+    request: HttpRequest, *, group: str, key: Any, rate: str, increment: bool
+) -> dict[str, int] | None:
+    """django-ratelimit's ``get_usage`` for ``key`` (a key function or a fixed value). A
+    counter store that errors (Redis down) is logged as ``rate_limit_store_failure`` and
+    raised as :class:`CounterStoreDown`, for the caller to decide: never a 500."""
+    fixed = key if isinstance(key, str) else None
+    try:
+        found: dict[str, int] | None = get_usage(
+            request,
+            group=group,
+            key=(lambda _group, _request: fixed) if fixed is not None else key,
+            rate=rate,
+            method=ALL,
+            increment=increment,
+        )
+    except UnknownClientAddress:
+        raise  # the key function's refusal, not the store's failure
+    except Exception as exc:  # any backend's connection or protocol error
+        security.log_event(
+            security.RATE_LIMIT_STORE_FAILURE,
+            request,
+            level=logging.ERROR,
+            group=group,
+            error=type(exc).__name__,
+        )
+        raise CounterStoreDown from exc
+    return found
+
+
+def too_many_requests(request: HttpRequest, group: str, rate: str, time_left: int) -> AuthError:
+    security.log_event(security.RATE_LIMITED, request, group=group, rate=rate)
+    error = AuthError(429, "TOO_MANY_REQUESTS", TOO_MANY_REQUESTS)
+    error.wait = max(1, int(time_left))  # type: ignore[attr-defined]
+    return error
+
+
+def unavailable() -> AuthError:
+    """The 503 a credential check answers while the counters cannot be read."""
+    error = AuthError(503, "RATE_LIMIT_UNAVAILABLE", RATE_LIMIT_UNAVAILABLE)
+    error.wait = 30  # type: ignore[attr-defined]
+    return error
+
+
+def count(
+    request: HttpRequest, *, group: str, key: Any, rate: str | None, fail_closed: bool = False
+) -> None:
     """Count one request in ``group`` under ``key`` (a key function or a fixed value); raise
-    the contract's 429 with ``Retry-After`` when over ``rate``. Other counters (a per-account
-    limit, say) use this with their own group and key."""
+    the contract's 429 with ``Retry-After`` when over ``rate``. When the counters cannot be
+    read, ``fail_closed`` answers 503 ``RATE_LIMIT_UNAVAILABLE``; otherwise the request goes on
+    uncounted (logged either way)."""
     if rate is None:
         return
-    fixed = key if isinstance(key, str) else None
-    usage = get_usage(
-        request,
-        group=group,
-        key=(lambda _group, _request: fixed) if fixed is not None else key,
-        rate=rate,
-        method=ALL,
-        increment=True,
-    )
-    if usage is not None and usage["should_limit"]:
-        security.log_event(security.RATE_LIMITED, request, group=group, rate=rate)
-        error = AuthError(429, "TOO_MANY_REQUESTS", TOO_MANY_REQUESTS)
-        error.wait = max(1, int(usage["time_left"]))  # type: ignore[attr-defined]
-        raise error
+    try:
+        found = usage(request, group=group, key=key, rate=rate, increment=True)
+    except CounterStoreDown as exc:
+        if not fail_closed:
+            return
+        raise unavailable() from exc
+    if found is not None and found["should_limit"]:
+        raise too_many_requests(request, group, rate, found["time_left"])
 
 
 def enforce(request: HttpRequest, endpoint: str) -> None:
     """Count this request against the client address's limit for ``endpoint``."""
-    count(request, group=f"authsession:{endpoint}", key=client_key, rate=rate_for(endpoint))
+    count(
+        request,
+        group=f"authsession:{endpoint}",
+        key=client_key,
+        rate=rate_for(endpoint),
+        fail_closed=endpoint in endpoints.CREDENTIAL_CHECKS,
+    )
 
 
 def enforce_session_read(

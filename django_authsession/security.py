@@ -16,6 +16,7 @@ __all__ = [
     "MARK_STORE_FAILURE",
     "ORIGIN_REFUSED",
     "RATE_LIMITED",
+    "RATE_LIMIT_STORE_FAILURE",
     "REVOKED_REPLAY",
     "UNKNOWN_CLIENT_ADDRESS",
     "log_event",
@@ -31,6 +32,7 @@ RATE_LIMITED = "rate_limited"
 ORIGIN_REFUSED = "origin_refused"
 MARK_STORE_FAILURE = "mark_store_failure"
 UNKNOWN_CLIENT_ADDRESS = "unknown_client_address"
+RATE_LIMIT_STORE_FAILURE = "rate_limit_store_failure"
 
 
 def log_event(
