@@ -4,6 +4,7 @@ parsing and the JSON shapes."""
 from __future__ import annotations
 
 import re
+import socket
 from http.cookies import Morsel
 from typing import Any
 
@@ -110,3 +111,15 @@ def set_value(response: Any, name: str) -> str | None:
 def json_of(response: Any) -> Any:
     assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
     return response.json()
+
+
+def free_port(ports: range) -> int:
+    """The first port of ``ports`` free on 127.0.0.1, for a server a test starts."""
+    for port in ports:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1}")

@@ -40,6 +40,7 @@ from django.utils import timezone
 from django_authsession.models import Session
 from django_authsession.tokens import sign_cookie_value, storage_key
 from tests.factories import UserFactory, create_session
+from tests.helpers import free_port
 
 pytestmark = [
     pytest.mark.skipif(
@@ -58,17 +59,6 @@ REQUEST_TIMEOUT = 30.0
 TOKEN_COOKIE = "__Secure-better-auth.session_token"
 DATA_COOKIE = "__Secure-better-auth.session_data"
 SECRET_KEY = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"  # tests/settings.py
-
-
-def _free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 8700-8799")
 
 
 @dataclass
@@ -207,7 +197,7 @@ def server(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> I
     test_db = dj_database_url.parse(os.environ["DATABASE_URL"]) | {
         "NAME": connection.settings_dict["NAME"]
     }
-    port = _free_port()
+    port = free_port(PORTS)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.workers_settings",

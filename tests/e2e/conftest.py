@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,20 +16,11 @@ from typing import Any
 import pytest
 from django.conf import settings
 
+from tests.helpers import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 PORTS = range(8200, 8300)
 STARTUP_SECONDS = 30
-
-
-def _free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
 
 
 def _server_env(database: Path) -> dict[str, str]:
@@ -56,7 +46,7 @@ def asgi_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         check=True,
         timeout=120,
     )
-    port = _free_port()
+    port = free_port(PORTS)
     server = subprocess.Popen(
         [
             sys.executable,
