@@ -17,6 +17,7 @@ from django.db import connection
 from django.http import HttpResponse
 from django.test import RequestFactory
 
+import django_authsession
 from django_authsession import cookies, revocation, security, sessions
 from django_authsession.conf import app_settings
 from django_authsession.models import Session
@@ -27,7 +28,8 @@ from tests.factories import UserFactory, create_session
 from tests.helpers import NULL_ANSWER, origin_client, set_value, sign_in, signed_in_token
 
 URL = "/api/auth/session"
-PACKAGE = Path(__file__).resolve().parent.parent / "django_authsession"
+# The installed package (the sdist's tests run against an installed copy, not a source tree).
+PACKAGE = Path(django_authsession.__file__).resolve().parent
 pytestmark = pytest.mark.django_db
 
 
