@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from importlib.util import find_spec
@@ -219,3 +220,33 @@ def test_w010_revocation_or_rate_limit_cache_reading_replicas() -> None:
     # Replicas are fine for a cache that holds neither marks nor counters.
     with override_settings(CACHES={"default": single, "pages": replicated}):
         assert "django_authsession.W010" not in ids(deploy=True)
+
+
+def _example_deploy_check(**env: str) -> str:
+    """``manage.py check --deploy`` on the example project, as production would run it."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "REDIS_"))}
+    environ.update(
+        DJANGO_SETTINGS_MODULE="example_project.settings",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="a-production-secret-key-" + "k3y" * 20,
+        DJANGO_ALLOWED_HOSTS="app.example.com",
+        **env,
+    )
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=root,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return done.stdout + done.stderr
+
+
+def test_example_project_in_production_reports_nothing_of_ours() -> None:
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("needs a Redis server: run with REDIS_URL (CI does)")
+    assert "django_authsession." not in _example_deploy_check(REDIS_URL=os.environ["REDIS_URL"])
+    # The same command does report ours when the marks are per process.
+    assert "django_authsession.E009" in _example_deploy_check()

@@ -4,6 +4,8 @@ import pytest
 from django.test import RequestFactory
 
 from django_authsession.client_ip import get_client_ip, rate_limit_ip
+from tests.factories import DEFAULT_PASSWORD
+from tests.helpers import origin_client
 
 
 @pytest.fixture
@@ -93,3 +95,24 @@ def test_unix_socket_clients_get_buckets_of_their_own(settings, client) -> None:
     assert last.status_code == 429
     other = client.post("/api/auth/sign-out", REMOTE_ADDR="", HTTP_X_FORWARDED_FOR="203.0.113.2")
     assert other.status_code == 200
+
+
+@pytest.mark.django_db
+def test_behind_a_unix_socket_one_client_cannot_lock_others_out_of_sign_in(settings, user) -> None:
+    """Every request arrives with an empty ``REMOTE_ADDR``; the proxy names the client."""
+    settings.AUTHSESSION_TRUST_UNIX_SOCKET_PROXY = True
+    settings.AUTHSESSION_ACCOUNT_FAILURE_LIMIT = None  # the per-address limit alone
+
+    def attempt(password: str, client_address: str):
+        return origin_client().post(
+            "/api/auth/sign-in/email",
+            {"email": user.email, "password": password},
+            content_type="application/json",
+            REMOTE_ADDR="",
+            HTTP_X_FORWARDED_FOR=client_address,
+        )
+
+    for _ in range(10):
+        assert attempt("wrong-guess", "203.0.113.66").status_code == 401
+    assert attempt(DEFAULT_PASSWORD, "203.0.113.66").status_code == 429
+    assert attempt(DEFAULT_PASSWORD, "198.51.100.20").status_code == 200

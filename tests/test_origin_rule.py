@@ -5,6 +5,7 @@ also stops login CSRF: a cross-site form cannot sign a browser into another acco
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -37,6 +38,19 @@ def test_cross_site_form_post_to_sign_up_is_refused(db, origin: str, code: str) 
     assert response.json()["code"] == code
     assert not response.cookies
     assert not get_user_model().objects.filter(email="mallory@example.com").exists()
+
+
+@pytest.mark.parametrize(("origin", "code"), CROSS_SITE)
+def test_cross_site_urlencoded_form_gets_no_session(user, origin: str, code: str) -> None:
+    """An HTML form's default encoding, as a cross-site page would post it."""
+    body = urlencode({"email": user.email, "password": DEFAULT_PASSWORD})
+    response = origin_client(origin).post(
+        SIGN_IN_URL, body, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 403
+    assert response.json()["code"] == code
+    assert not response.cookies
+    assert not Session.objects.exists()
 
 
 def test_cross_site_referer_alone_is_refused(user) -> None:

@@ -11,8 +11,8 @@ from django.test import Client
 
 from django_authsession import cookies, security
 from django_authsession.tokens import sign_cookie_value
-from tests.factories import create_session
-from tests.helpers import NULL_ANSWER, sign_in
+from tests.factories import DEFAULT_PASSWORD, create_session
+from tests.helpers import NULL_ANSWER, SIGN_IN_URL, sign_in
 
 pytestmark = pytest.mark.django_db
 URL = "/api/auth/session"
@@ -74,6 +74,24 @@ def test_keyed_on_the_endpoint_not_the_path(client) -> None:
     for _ in range(5):
         assert client.get(URL, REMOTE_ADDR="203.0.113.1", SCRIPT_NAME="/app").status_code == 200
     assert client.get(URL, REMOTE_ADDR="203.0.113.1", SCRIPT_NAME="/other").status_code == 429
+
+
+def test_guesses_under_fresh_script_name_prefixes_share_the_sign_in_bucket(
+    settings, client, user
+) -> None:
+    """A proxy that takes ``SCRIPT_NAME`` from a header: a fresh prefix per guess is still one
+    bucket, so the guess after the tenth is refused, even with the right password."""
+    settings.AUTHSESSION_ACCOUNT_FAILURE_LIMIT = None  # the per-address limit alone
+
+    def guess(password: str, prefix: str):
+        body = {"email": user.email, "password": password}
+        return client.post(SIGN_IN_URL, body, content_type="application/json", SCRIPT_NAME=prefix)
+
+    for i in range(10):
+        assert guess("wrong-password", f"/r{i}").status_code == 401
+    response = guess(DEFAULT_PASSWORD, "/r10")
+    assert response.status_code == 429
+    assert not response.cookies
 
 
 def test_reads_by_a_valid_session_are_not_counted(signed_in) -> None:

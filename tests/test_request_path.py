@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.core.cache import caches
 from django.db import connection
 from django.http import HttpResponse
 from django.test import RequestFactory
@@ -167,6 +168,30 @@ def test_cookie_cache_is_stamped_with_the_read_time_not_the_write_time(user) -> 
         client.cookies[cookies.token_cookie_name()] = sign_cookie_value(token)
         client.cookies[cookies.data_cookie_name()] = written
         Session.objects.filter(pk=session.pk).delete()
+        assert client.get(URL).json() == NULL_ANSWER
+
+
+def test_a_request_slower_than_the_mark_writes_no_usable_cookie_cache(user) -> None:
+    """The session is read, signed out elsewhere (row deleted, mark written), and the response
+    is written after the mark has gone (it lives cache-age + 60 s): the cache the slow request
+    writes is as old as its read, so it has expired and the next request asks the database."""
+    _, token = create_session(user)
+    request = RequestFactory().get(URL)
+    request.COOKIES[cookies.token_cookie_name()] = sign_cookie_value(token)
+    with time_machine.travel("2026-06-01 12:00:00", tick=False) as traveller:
+        state = get_state(request)
+        assert state.get() is not None
+        traveller.shift(1)
+        sessions.revoke_token(token)
+        traveller.shift(app_settings.COOKIE_CACHE_MAX_AGE + revocation.MARK_MARGIN_SECONDS + 5)
+        caches[app_settings.REVOCATION_CACHE].clear()  # what every store has done by now
+        response = HttpResponse()
+        state.apply(response)
+        client = origin_client()
+        client.cookies[cookies.token_cookie_name()] = sign_cookie_value(token)
+        written = data_cookie(response)
+        assert written is not None
+        client.cookies[cookies.data_cookie_name()] = written
         assert client.get(URL).json() == NULL_ANSWER
 
 
