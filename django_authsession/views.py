@@ -8,6 +8,7 @@ import unicodedata
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import (
     RequestDataTooBig,
@@ -91,6 +92,7 @@ class AuthView(APIView):
         """The session is resolved lazily by ``state``, only where a view needs it."""
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        _refuse_oversized_body(request._request)
         super().initial(request, *args, **kwargs)
         origin.enforce(request._request)
         if self.endpoint not in endpoints.SESSION_READS:
@@ -105,6 +107,20 @@ class AuthView(APIView):
         if resolved is None:
             raise unauthorized()
         return resolved
+
+
+def _refuse_oversized_body(request: HttpRequest) -> None:
+    """A body declared larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is refused before anything
+    reads it: DRF before 3.16.1 parses from the stream, which Django does not limit."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if limit is None:
+        return
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > limit:
+        raise RequestDataTooBig("Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE.")
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:

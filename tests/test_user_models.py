@@ -10,6 +10,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -541,7 +542,7 @@ def test_migrate_django_authsession_alone_on_a_fresh_database(tmp_path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    with sqlite3.connect(database) as db:
+    with closing(sqlite3.connect(database)) as db:  # a bare connect() context does not close
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
     assert "session" in tables
     assert get_user_model()._meta.db_table in tables
