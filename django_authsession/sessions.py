@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connections, router, transaction
+from django.db import OperationalError, connections, router, transaction
 from django.db.models import QuerySet
 from django.db.models.base import ModelState
 from django.http import HttpRequest
@@ -413,29 +413,72 @@ def _next_batch_size(size: int, seconds: float, target: float) -> int:
     return int(max(1, min(CLEANUP_MAX_BATCH, size * 2, scaled)))
 
 
-def _delete_expired_batch(cutoff: datetime, limit: int, alias: str) -> int:
-    """Delete up to ``limit`` of the sessions expired at ``cutoff``, oldest first (the
-    ``expires_at`` index), in the caller's transaction; rows another run holds are skipped."""
+# The advisory lock (classid, objid) a PostgreSQL cleanup batch takes to be the one run that
+# deletes the oldest expired rows without locking them first; classid spells "auth".
+CLEANUP_LOCK = (0x61757468, 1)
+# The longest a lock-free batch waits for a row another transaction holds (a request deleting or
+# refreshing that session), as a share of the batch budget, before it is redone with SKIP LOCKED.
+CLEANUP_ROW_WAIT_SHARE = 0.1
+
+
+def _is_lock_timeout(exc: BaseException) -> bool:
+    """Whether ``exc`` is PostgreSQL's ``lock_timeout`` firing (SQLSTATE 55P03)."""
+    return getattr(exc.__cause__, "sqlstate", None) == "55P03"
+
+
+def _delete_expired_batch(
+    cutoff: datetime, limit: int, alias: str, *, row_wait: float = 0.05, skip_locked: bool = False
+) -> tuple[int, bool]:
+    """Delete up to ``limit`` of the sessions expired at ``cutoff`` on the ``expires_at`` index,
+    in the caller's transaction; return the count and whether expired rows may be left.
+
+    On PostgreSQL the batch first tries a transaction-scoped advisory lock. The run that gets it
+    deletes the oldest rows with a plain ``DELETE`` (no row locks beyond the delete's own, which
+    halves a batch's time and WAL), waiting at most ``row_wait`` seconds for a row a request
+    holds: past that the database raises and the caller redoes the batch with ``skip_locked``.
+    A run that does not get it (another run is in its batch) locks its rows ``FOR UPDATE SKIP
+    LOCKED`` from the newest end of the expired range, so two runs meet only at the end and never
+    wait on each other. Elsewhere, SKIP LOCKED where the database has it."""
     connection = connections[alias]
     if connection.vendor == "postgresql":
-        # One statement and no row sent back. Rows are locked through the index, skipping those
-        # a concurrent run holds, and deleted by their physical address (no second index probe).
-        # The row locks cost about as much as the deletes (a WAL record each): the price of
-        # letting two runs share the work (bench/cleanup.py).
         quote = connection.ops.quote_name
         table = quote(Session._meta.db_table)
         expires_at = quote(str(Session._meta.get_field("expires_at").column))
-        sql = (  # quoted names from the model; values go as parameters
-            f"DELETE FROM {table} WHERE ctid = ANY(ARRAY("  # noqa: S608
-            f"SELECT ctid FROM {table} WHERE {expires_at} <= %s "
-            f"ORDER BY {expires_at} LIMIT %s FOR UPDATE SKIP LOCKED))"
-        )
         with connection.cursor() as cursor:
             # No waiting for each batch's commit to reach the disk: after a crash, the rows of
             # the last batches are merely expired again, for the next run to delete.
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            cursor.execute(sql, [cutoff, limit])
-            return int(cursor.rowcount)
+            cursor.execute(
+                "SELECT pg_try_advisory_xact_lock(%s, %s), "
+                "set_config('lock_timeout', %s, true), "
+                "set_config('synchronous_commit', 'off', true)",
+                [*CLEANUP_LOCK, f"{max(1, round(row_wait * 1000))}ms"],
+            )
+            (sole_deleter, _, _) = cursor.fetchone()
+            oldest = (  # quoted names from the model; values go as parameters
+                f"SELECT ctid FROM {table} WHERE {expires_at} <= %s "  # noqa: S608
+                f"ORDER BY {expires_at}"
+            )
+            if sole_deleter and not skip_locked:
+                # One statement, no row sent back, rows deleted by their physical address.
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE ctid = ANY(ARRAY({oldest} LIMIT %s))",  # noqa: S608
+                    [cutoff, limit],
+                )
+                deleted = int(cursor.rowcount)
+                if deleted >= limit:
+                    return deleted, True
+                # Short: the end, or rows another run deleted first. Any expired row left that
+                # nobody holds means there is more to do.
+                cursor.execute(f"{oldest} LIMIT 1 FOR UPDATE SKIP LOCKED", [cutoff])
+                return deleted, cursor.fetchone() is not None
+            order = "" if sole_deleter else " DESC"
+            cursor.execute(
+                f"DELETE FROM {table} WHERE ctid = ANY(ARRAY({oldest}{order} "  # noqa: S608
+                "LIMIT %s FOR UPDATE SKIP LOCKED))",
+                [cutoff, limit],
+            )
+            deleted = int(cursor.rowcount)
+            return deleted, deleted >= limit
     rows = Session.objects.using(alias)
     batch = rows.filter(expires_at__lte=cutoff).order_by("expires_at").values_list("pk", flat=True)
     features = connection.features
@@ -446,7 +489,7 @@ def _delete_expired_batch(cutoff: datetime, limit: int, alias: str) -> int:
         deleted, _ = rows.filter(pk__in=batch[:limit]).delete()
     else:
         deleted, _ = rows.filter(pk__in=list(batch[:limit])).delete()
-    return deleted
+    return deleted, deleted >= limit
 
 
 def _count_expired_ahead(cutoff: datetime, alias: str) -> int:
@@ -472,9 +515,12 @@ def cleanup_expired(
     grows while a batch takes well under ``max_batch_seconds`` and shrinks when it does not, so
     no batch holds its row locks for long whatever the hardware; ``batch_size`` fixes the size
     instead. Memory stays flat (no row comes back to Python on PostgreSQL), and two runs at once
-    share the work (``FOR UPDATE SKIP LOCKED`` where the database has it) and delete each row
-    once. ``progress`` is called every ``progress_every`` seconds and once at the end; the first
-    call counts the rows still to go, so a run that ends quickly never pays for a count.
+    share the work and delete each row once: on PostgreSQL one of them at a time deletes without
+    row locks under an advisory lock while the other skips what it holds (``FOR UPDATE SKIP
+    LOCKED``, as on other databases that have it), and a row a request holds is waited on for at
+    most a tenth of ``max_batch_seconds``. ``progress`` is called every ``progress_every``
+    seconds and once at the end; the first call counts the rows still to go, so a run that ends
+    quickly never pays for a count.
     Sends ``sessions_cleaned`` (not Django's per-row delete signals on PostgreSQL)."""
     if batch_size is not None and batch_size < 1:
         raise ValueError(f"batch_size must be at least 1 (got {batch_size})")
@@ -483,6 +529,7 @@ def cleanup_expired(
     if dry_run:
         return Session.objects.using(alias).filter(expires_at__lte=cutoff).count()
     target = max_batch_seconds * 0.3  # room for a batch two or three times slower than the last
+    row_wait = max_batch_seconds * CLEANUP_ROW_WAIT_SHARE
     size = batch_size or CLEANUP_FIRST_BATCH
     started = time.monotonic()
     next_report = started + progress_every
@@ -491,14 +538,23 @@ def cleanup_expired(
     remaining_at: tuple[int, int] | None = None  # (rows left, rows deleted) when counted
     while True:
         batch_started = time.monotonic()
-        with transaction.atomic(using=alias):
-            deleted = _delete_expired_batch(cutoff, size, alias)
+        try:
+            with transaction.atomic(using=alias):
+                deleted, more = _delete_expired_batch(cutoff, size, alias, row_wait=row_wait)
+        except OperationalError as exc:
+            if not _is_lock_timeout(exc):
+                raise
+            # A request held one of the rows: this batch again, skipping what others hold.
+            with transaction.atomic(using=alias):
+                deleted, more = _delete_expired_batch(
+                    cutoff, size, alias, row_wait=row_wait, skip_locked=True
+                )
         now = time.monotonic()
         seconds = now - batch_started
         longest = max(longest, seconds)
         total += deleted
         batches += 1
-        if deleted < size:
+        if not more:
             break
         if batch_size is None:
             size = _next_batch_size(size, seconds, target)

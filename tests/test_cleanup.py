@@ -7,7 +7,10 @@ from __future__ import annotations
 import math
 import re
 import threading
+import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from io import StringIO
 from typing import Any
@@ -353,7 +356,10 @@ def delete_path(request: Any, monkeypatch: Any) -> str:
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_two_runs_at_once_both_succeed_and_delete_each_row_once(delete_path: str) -> None:
+@pytest.mark.parametrize("batch_size", [200, None], ids=["fixed batches", "sized by time"])
+def test_two_runs_at_once_both_succeed_and_delete_each_row_once(
+    delete_path: str, batch_size: int | None
+) -> None:
     expired = _bulk_sessions(6000, expired_for=timedelta(hours=1))
     live = _bulk_sessions(50)
     barrier = threading.Barrier(2)
@@ -367,7 +373,7 @@ def test_two_runs_at_once_both_succeed_and_delete_each_row_once(delete_path: str
     def run() -> None:
         try:
             barrier.wait(timeout=30)
-            counts.append(sessions.cleanup_expired(batch_size=200))
+            counts.append(sessions.cleanup_expired(batch_size=batch_size))
         except BaseException as exc:
             errors.append(exc)
         finally:
@@ -389,18 +395,20 @@ def test_two_runs_at_once_both_succeed_and_delete_each_row_once(delete_path: str
     assert set(Session.objects.values_list("pk", flat=True)) == live
 
 
-@postgres_only
-@pytest.mark.django_db(transaction=True)
-def test_rows_another_transaction_holds_are_skipped_not_waited_for(delete_path: str) -> None:
-    expired = _bulk_sessions(30, expired_for=timedelta(hours=1))
-    held = next(iter(expired))
+def _deletes(queries: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if q["sql"].startswith("DELETE")]
+
+
+@contextmanager
+def _held_elsewhere(sql: str, params: list[Any]) -> Iterator[None]:
+    """Run ``sql`` in a transaction of another connection, kept open for the ``with`` block."""
     locked = threading.Event()
     release = threading.Event()
 
     def hold() -> None:
         try:
-            with transaction.atomic():
-                list(Session.objects.select_for_update().filter(pk=held))
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(sql, params)
                 locked.set()
                 release.wait(timeout=30)
         finally:
@@ -410,17 +418,73 @@ def test_rows_another_transaction_holds_are_skipped_not_waited_for(delete_path: 
     holder.start()
     try:
         assert locked.wait(timeout=30)
-        with connection.cursor() as cursor:
-            cursor.execute("SET lock_timeout = '5s'")  # waiting would fail the test, not hang it
-        with CaptureQueriesContext(connection) as queries:
-            assert sessions.cleanup_expired(batch_size=7) == 29
-        locking = [q["sql"] for q in queries.captured_queries if "SKIP LOCKED" in q["sql"]]
-        assert locking[0].startswith("DELETE" if delete_path == "one statement" else "SELECT")
-        assert list(Session.objects.values_list("pk", flat=True)) == [held]
+        yield
     finally:
         release.set()
         holder.join(timeout=30)
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_lone_run_deletes_without_row_locks() -> None:
+    """The fast path: a run alone takes the advisory lock and deletes each batch with a plain
+    DELETE on the expires_at index, oldest first, locking no row before deleting it."""
+    expired = _bulk_sessions(2500, expired_for=timedelta(hours=1))
+    live = _bulk_sessions(5)
+    with CaptureQueriesContext(connection) as queries:
+        assert sessions.cleanup_expired(batch_size=1000) == len(expired)
+    deletes = _deletes(queries)
+    assert len(deletes) == 3
+    assert not any("FOR UPDATE" in sql or "DESC" in sql for sql in deletes)
+    assert sum("pg_try_advisory_xact_lock" in q["sql"] for q in queries.captured_queries) == 3
+    assert set(Session.objects.values_list("pk", flat=True)) == live
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_run_beside_another_skips_its_rows_from_the_newest_end_without_waiting() -> None:
+    """Another run is in its batch (it holds the advisory lock): this run neither waits for it
+    nor deletes lock-free, it locks what it deletes, SKIP LOCKED, from the other end."""
+    _bulk_sessions(30, expired_for=timedelta(hours=1))
+    live = _bulk_sessions(2)
+    with _held_elsewhere("SELECT pg_advisory_xact_lock(%s, %s)", list(sessions.CLEANUP_LOCK)):
+        started = time.monotonic()
+        with CaptureQueriesContext(connection) as queries:
+            assert sessions.cleanup_expired(batch_size=7) == 30
+        assert time.monotonic() - started < 3
+    deletes = _deletes(queries)
+    assert len(deletes) == 5
+    assert all("DESC LIMIT" in sql and "FOR UPDATE SKIP LOCKED" in sql for sql in deletes)
+    assert set(Session.objects.values_list("pk", flat=True)) == live
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_rows_another_transaction_holds_are_skipped_not_waited_for(delete_path: str) -> None:
+    """A request holding an expired row (deleting or refreshing it) delays a batch by at most a
+    tenth of the batch budget: the lock-free DELETE gives up and the batch is redone with SKIP
+    LOCKED; the held row is left for the next run."""
+    expired = _bulk_sessions(30, expired_for=timedelta(hours=1))
+    held = next(iter(expired))
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '10s'")  # a wait this long fails the timing below
+    try:
+        with _held_elsewhere(
+            f"SELECT 1 FROM {connection.ops.quote_name(Session._meta.db_table)} "
+            "WHERE id = %s FOR UPDATE",
+            [held],
+        ):
+            started = time.monotonic()
+            with CaptureQueriesContext(connection) as queries:
+                assert sessions.cleanup_expired(batch_size=7, max_batch_seconds=0.5) == 29
+            assert time.monotonic() - started < 3
+            assert list(Session.objects.values_list("pk", flat=True)) == [held]
+    finally:
         with connection.cursor() as cursor:
             cursor.execute("RESET lock_timeout")
+    locking = [q["sql"] for q in queries.captured_queries if "SKIP LOCKED" in q["sql"]]
+    assert locking[0].startswith("DELETE" if delete_path == "one statement" else "SELECT")
+    if delete_path == "one statement":
+        assert any("FOR UPDATE" not in sql for sql in _deletes(queries))  # tried lock-free first
     assert sessions.cleanup_expired() == 1  # the next run takes it
     assert not Session.objects.exists()
