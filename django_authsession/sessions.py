@@ -426,59 +426,34 @@ def _is_lock_timeout(exc: BaseException) -> bool:
     return getattr(exc.__cause__, "sqlstate", None) == "55P03"
 
 
-def _delete_expired_batch(
-    cutoff: datetime, limit: int, alias: str, *, row_wait: float = 0.05, skip_locked: bool = False
-) -> tuple[int, bool]:
-    """Delete up to ``limit`` of the sessions expired at ``cutoff`` on the ``expires_at`` index,
-    in the caller's transaction; return the count and whether expired rows may be left.
+@dataclass(frozen=True)
+class _Batch:
+    """What one cleanup batch did: rows deleted, whether expired rows may be left, and the
+    ``expires_at`` below which this run has deleted every row it could (where to go on)."""
 
-    On PostgreSQL the batch first tries a transaction-scoped advisory lock. The run that gets it
-    deletes the oldest rows with a plain ``DELETE`` (no row locks beyond the delete's own, which
-    halves a batch's time and WAL), waiting at most ``row_wait`` seconds for a row a request
-    holds: past that the database raises and the caller redoes the batch with ``skip_locked``.
-    A run that does not get it (another run is in its batch) locks its rows ``FOR UPDATE SKIP
-    LOCKED`` from the newest end of the expired range, so two runs meet only at the end and never
-    wait on each other. Elsewhere, SKIP LOCKED where the database has it."""
+    deleted: int
+    more: bool
+    resume_at: datetime | None = None
+
+
+def _delete_expired_batch(
+    cutoff: datetime,
+    limit: int,
+    alias: str,
+    *,
+    resume_at: datetime | None = None,
+    row_wait: float = 0.05,
+    skip_locked: bool = False,
+) -> _Batch:
+    """Delete up to ``limit`` of the sessions expired at ``cutoff``, oldest first on the
+    ``expires_at`` index, in the caller's transaction. Rows another run holds are skipped where
+    the database has ``SKIP LOCKED``; PostgreSQL does better (``_delete_expired_postgresql``)."""
     connection = connections[alias]
     if connection.vendor == "postgresql":
-        quote = connection.ops.quote_name
-        table = quote(Session._meta.db_table)
-        expires_at = quote(str(Session._meta.get_field("expires_at").column))
         with connection.cursor() as cursor:
-            # No waiting for each batch's commit to reach the disk: after a crash, the rows of
-            # the last batches are merely expired again, for the next run to delete.
-            cursor.execute(
-                "SELECT pg_try_advisory_xact_lock(%s, %s), "
-                "set_config('lock_timeout', %s, true), "
-                "set_config('synchronous_commit', 'off', true)",
-                [*CLEANUP_LOCK, f"{max(1, round(row_wait * 1000))}ms"],
+            return _delete_expired_postgresql(
+                cursor, cutoff, limit, resume_at, row_wait=row_wait, skip_locked=skip_locked
             )
-            (sole_deleter, _, _) = cursor.fetchone()
-            oldest = (  # quoted names from the model; values go as parameters
-                f"SELECT ctid FROM {table} WHERE {expires_at} <= %s "  # noqa: S608
-                f"ORDER BY {expires_at}"
-            )
-            if sole_deleter and not skip_locked:
-                # One statement, no row sent back, rows deleted by their physical address.
-                cursor.execute(
-                    f"DELETE FROM {table} WHERE ctid = ANY(ARRAY({oldest} LIMIT %s))",  # noqa: S608
-                    [cutoff, limit],
-                )
-                deleted = int(cursor.rowcount)
-                if deleted >= limit:
-                    return deleted, True
-                # Short: the end, or rows another run deleted first. Any expired row left that
-                # nobody holds means there is more to do.
-                cursor.execute(f"{oldest} LIMIT 1 FOR UPDATE SKIP LOCKED", [cutoff])
-                return deleted, cursor.fetchone() is not None
-            order = "" if sole_deleter else " DESC"
-            cursor.execute(
-                f"DELETE FROM {table} WHERE ctid = ANY(ARRAY({oldest}{order} "  # noqa: S608
-                "LIMIT %s FOR UPDATE SKIP LOCKED))",
-                [cutoff, limit],
-            )
-            deleted = int(cursor.rowcount)
-            return deleted, deleted >= limit
     rows = Session.objects.using(alias)
     batch = rows.filter(expires_at__lte=cutoff).order_by("expires_at").values_list("pk", flat=True)
     features = connection.features
@@ -489,7 +464,73 @@ def _delete_expired_batch(
         deleted, _ = rows.filter(pk__in=batch[:limit]).delete()
     else:
         deleted, _ = rows.filter(pk__in=list(batch[:limit])).delete()
-    return deleted, deleted >= limit
+    return _Batch(deleted, deleted >= limit)
+
+
+def _delete_expired_postgresql(
+    cursor: Any,
+    cutoff: datetime,
+    limit: int,
+    resume_at: datetime | None,
+    *,
+    row_wait: float,
+    skip_locked: bool,
+) -> _Batch:
+    """One PostgreSQL batch: one statement that sends no row back.
+
+    The batch first tries a transaction-scoped advisory lock. The run that gets it deletes the
+    next slice of the expired range, ``resume_at <= expires_at < hi`` with ``hi`` the
+    ``expires_at`` of the row ``limit`` places on (an index-only scan), by a plain ``DELETE``:
+    no row locks beyond the delete's own and one heap visit per row, about twice as fast as
+    locking each row first. It waits at most ``row_wait`` seconds for a row a request holds;
+    past that the database raises and the caller redoes the slice with ``skip_locked``, leaving
+    the held rows to the next run. A run that does not get the lock (another run is in its
+    batch) locks its rows ``FOR UPDATE SKIP LOCKED`` from the newest end of the expired range,
+    so two runs meet only at the end and never wait on each other."""
+    quote = cursor.db.ops.quote_name
+    table = quote(Session._meta.db_table)
+    column = quote(str(Session._meta.get_field("expires_at").column))
+    # No waiting for each batch's commit to reach the disk: after a crash, the rows of the last
+    # batches are merely expired again, for the next run to delete.
+    cursor.execute(
+        "SELECT pg_try_advisory_xact_lock(%s, %s), set_config('lock_timeout', %s, true), "
+        "set_config('synchronous_commit', 'off', true)",
+        [*CLEANUP_LOCK, f"{max(1, round(row_wait * 1000))}ms"],
+    )
+    (sole_deleter, _, _) = cursor.fetchone()
+    # Quoted names from the model; values go as parameters.
+    expired = f"{column} <= %s"
+    if sole_deleter and resume_at is not None:
+        expired += f" AND {column} >= %s"  # where the last slice ended: no dead rows to wade
+    params = [cutoff] if resume_at is None or not sole_deleter else [cutoff, resume_at]
+    lock = " FOR UPDATE SKIP LOCKED" if skip_locked or not sole_deleter else ""
+
+    def delete(where: str, where_params: list[Any], order_limit: str = "") -> int:
+        if lock or order_limit:  # by physical address, rows picked (and locked) by a subquery
+            sql = (
+                f"DELETE FROM {table} WHERE ctid = ANY(ARRAY("  # noqa: S608
+                f"SELECT ctid FROM {table} WHERE {where}{order_limit}{lock}))"
+            )
+        else:
+            sql = f"DELETE FROM {table} WHERE {where}"  # noqa: S608
+        cursor.execute(sql, where_params)
+        return int(cursor.rowcount)
+
+    if not sole_deleter:
+        deleted = delete(expired, [*params, limit], f" ORDER BY {column} DESC LIMIT %s")
+        return _Batch(deleted, deleted >= limit, resume_at)
+    cursor.execute(
+        f"SELECT min({column}), (SELECT {column} FROM {table} WHERE {expired} "  # noqa: S608
+        f"ORDER BY {column} OFFSET %s LIMIT 1) FROM {table} WHERE {expired}",
+        [*params, limit, *params],
+    )
+    first, hi = cursor.fetchone()
+    if hi is None:  # at most ``limit`` rows left: all of them
+        return _Batch(delete(expired, params), False, None)
+    if hi == first:  # more than ``limit`` rows expire at the same instant: ``limit`` of them
+        where = f"{column} = %s"
+        return _Batch(delete(where, [hi, limit], " LIMIT %s"), True, hi)
+    return _Batch(delete(f"{expired} AND {column} < %s", [*params, hi]), True, hi)
 
 
 def _count_expired_ahead(cutoff: datetime, alias: str) -> int:
@@ -536,25 +577,29 @@ def cleanup_expired(
     total = batches = 0
     longest = 0.0
     remaining_at: tuple[int, int] | None = None  # (rows left, rows deleted) when counted
+    resume_at: datetime | None = None
     while True:
         batch_started = time.monotonic()
         try:
             with transaction.atomic(using=alias):
-                deleted, more = _delete_expired_batch(cutoff, size, alias, row_wait=row_wait)
+                batch = _delete_expired_batch(
+                    cutoff, size, alias, resume_at=resume_at, row_wait=row_wait
+                )
         except OperationalError as exc:
             if not _is_lock_timeout(exc):
                 raise
             # A request held one of the rows: this batch again, skipping what others hold.
             with transaction.atomic(using=alias):
-                deleted, more = _delete_expired_batch(
-                    cutoff, size, alias, row_wait=row_wait, skip_locked=True
+                batch = _delete_expired_batch(
+                    cutoff, size, alias, resume_at=resume_at, row_wait=row_wait, skip_locked=True
                 )
+        deleted, resume_at = batch.deleted, batch.resume_at
         now = time.monotonic()
         seconds = now - batch_started
         longest = max(longest, seconds)
         total += deleted
         batches += 1
-        if not more:
+        if not batch.more:
             break
         if batch_size is None:
             size = _next_batch_size(size, seconds, target)

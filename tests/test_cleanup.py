@@ -71,7 +71,13 @@ def _deleted(output: str) -> int:
 
 
 def _batch_limits(queries: CaptureQueriesContext) -> list[int]:
-    deletes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("DELETE")]
+    """The size each batch asked for: on PostgreSQL the offset of the lookup of the slice's end,
+    elsewhere the LIMIT of the DELETE."""
+    sqls = [q["sql"] for q in queries.captured_queries]
+    ends = [int(m.group(1)) for sql in sqls if (m := re.search(r"OFFSET (\d+) LIMIT 1\)", sql))]
+    if ends:
+        return ends
+    deletes = [sql for sql in sqls if sql.startswith("DELETE")]
     return [int(m.group(1)) for sql in deletes if (m := re.search(r"LIMIT (\d+)", sql))]
 
 
@@ -264,7 +270,9 @@ def test_batches_shrink_when_they_take_longer_than_the_budget_allows() -> None:
     with CaptureQueriesContext(connection) as queries:
         # A budget no batch can keep: after the first, every batch shrinks to one row.
         assert sessions.cleanup_expired(max_batch_seconds=1e-9) == 1004
-    assert _batch_limits(queries) == [1000, 1, 1, 1, 1, 1]
+    limits = _batch_limits(queries)
+    # PostgreSQL knows the last batch is the last; elsewhere one more finds nothing left.
+    assert limits in ([1000, 1, 1, 1, 1], [1000, 1, 1, 1, 1, 1])
     assert not Session.objects.exists()
 
 
@@ -424,18 +432,35 @@ def _held_elsewhere(sql: str, params: list[Any]) -> Iterator[None]:
         holder.join(timeout=30)
 
 
+def _spread_expiry(pks: set[Any], *, over: timedelta) -> None:
+    """Give the rows ``pks`` distinct expiry times spread evenly over ``over``, oldest first."""
+    start = timezone.now() - timedelta(hours=1) - over
+    step = over / len(pks)
+    for n, pk in enumerate(sorted(pks)):
+        Session.objects.filter(pk=pk).update(expires_at=start + n * step)
+
+
 @postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_a_lone_run_deletes_without_row_locks() -> None:
+@pytest.mark.parametrize("distinct", [True, False], ids=["distinct expiry", "one instant"])
+def test_a_lone_run_deletes_slices_of_the_index_without_row_locks(distinct: bool) -> None:
     """The fast path: a run alone takes the advisory lock and deletes each batch with a plain
-    DELETE on the expires_at index, oldest first, locking no row before deleting it."""
+    DELETE, locking no row before deleting it, on the next slice of expires_at; where more
+    rows than a batch expire at one instant, a batch still takes no more than its size."""
     expired = _bulk_sessions(2500, expired_for=timedelta(hours=1))
+    if distinct:
+        _spread_expiry(expired, over=timedelta(minutes=30))
     live = _bulk_sessions(5)
+    reports: list[sessions.CleanupProgress] = []
     with CaptureQueriesContext(connection) as queries:
-        assert sessions.cleanup_expired(batch_size=1000) == len(expired)
+        total = sessions.cleanup_expired(batch_size=1000, progress=reports.append, progress_every=0)
+    assert total == len(expired)
+    assert [r.deleted for r in reports] == [1000, 2000, 2500]
     deletes = _deletes(queries)
     assert len(deletes) == 3
     assert not any("FOR UPDATE" in sql or "DESC" in sql for sql in deletes)
+    # By ranges of expires_at (no row picked one by one) unless the rows share one instant.
+    assert all(("LIMIT" in sql) != distinct for sql in deletes[:2])
     assert sum("pg_try_advisory_xact_lock" in q["sql"] for q in queries.captured_queries) == 3
     assert set(Session.objects.values_list("pk", flat=True)) == live
 
