@@ -476,17 +476,18 @@ def _delete_expired_postgresql(
     row_wait: float,
     skip_locked: bool,
 ) -> _Batch:
-    """One PostgreSQL batch: one statement that sends no row back.
+    """One PostgreSQL batch: no row comes back but the bounds of its slice.
 
     The batch first tries a transaction-scoped advisory lock. The run that gets it deletes the
     next slice of the expired range, ``resume_at <= expires_at < hi`` with ``hi`` the
-    ``expires_at`` of the row ``limit`` places on (an index-only scan), by a plain ``DELETE``:
-    no row locks beyond the delete's own and one heap visit per row, about twice as fast as
-    locking each row first. It waits at most ``row_wait`` seconds for a row a request holds;
-    past that the database raises and the caller redoes the slice with ``skip_locked``, leaving
-    the held rows to the next run. A run that does not get the lock (another run is in its
-    batch) locks its rows ``FOR UPDATE SKIP LOCKED`` from the newest end of the expired range,
-    so two runs meet only at the end and never wait on each other."""
+    ``expires_at`` of the row ``limit`` places on (found on the index), by a plain ``DELETE``:
+    no row locks beyond the delete's own and one pass over the rows, about twice as fast as
+    locking each row first (bench/cleanup.py). It waits at most ``row_wait`` seconds for a row
+    another transaction holds; past that the database raises and the caller redoes the slice
+    with ``skip_locked``, leaving the held rows to the next run. A run that does not get the
+    lock (another run is in its batch) locks its rows ``FOR UPDATE SKIP LOCKED`` from the newest
+    end of the expired range, so two runs meet only at the end, where the lock-free one waits
+    for the other at most ``row_wait``."""
     quote = cursor.db.ops.quote_name
     table = quote(Session._meta.db_table)
     column = quote(str(Session._meta.get_field("expires_at").column))
