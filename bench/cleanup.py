@@ -13,7 +13,8 @@ run is preceded by ``VACUUM ANALYZE`` and ``CHECKPOINT``, and the two contenders
 process's wall time), their ratio, the cleanup's peak RSS and longest batch, and whether every
 live session survived (compared by a digest of their ids). Exit status 1 when a live session
 was lost or an expired one kept; the three targets (ratio >= 0.7, longest batch < 0.5 s, peak
-RSS < 100 MB) are reported, not enforced.
+RSS < 100 MB) are reported, not enforced. ``--pair`` then refills the table once more and starts
+two ``cleanup_sessions`` at once: both must succeed and together delete each expired row once.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ with transaction.atomic(), connection.cursor() as cursor:
     print(f"Deleted {cursor.rowcount} expired sessions.")
 """
 
+DELETED = re.compile(r"Deleted ([\d,]+) expired session")
+LONGEST = re.compile(r"longest ([\d.]+) s")
 TARGET_RATIO = 0.7
 TARGET_BATCH_SECONDS = 0.5
 TARGET_RSS_MB = 100
@@ -190,8 +193,8 @@ def measure(name: str, argv: list[str], digest: str) -> Run:
         output = out.read()
     if process.returncode != 0:
         raise SystemExit(f"{name} failed with exit code {process.returncode}:\n{output}")
-    deleted = re.search(r"Deleted ([\d,]+) expired session", output)
-    longest = re.search(r"longest ([\d.]+) s", output)
+    deleted = DELETED.search(output)
+    longest = LONGEST.search(output)
     with connection.cursor() as cursor:
         survived = live_digest(cursor, "") == digest
     connection.close()
@@ -206,11 +209,43 @@ def measure(name: str, argv: list[str], digest: str) -> Run:
     )
 
 
+def measure_pair(argv: list[str], digest: str) -> tuple[list[int], float, list[float], bool]:
+    """Two runs of ``argv`` started at once: each one's count, the wall time until both ended,
+    each one's longest batch, and whether the live sessions survived."""
+    from django.db import connection
+
+    with tempfile.TemporaryFile("w+") as first, tempfile.TemporaryFile("w+") as second:
+        started = time.perf_counter()
+        processes = [
+            subprocess.Popen(argv, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+            for out in (first, second)
+        ]
+        codes = [process.wait() for process in processes]
+        seconds = time.perf_counter() - started
+        texts = []
+        for out in (first, second):
+            out.seek(0)
+            texts.append(out.read())
+    if any(codes):
+        raise SystemExit(f"a run of the pair failed ({codes}):\n" + "\n".join(texts))
+    counts = [int(m.group(1).replace(",", "")) for t in texts if (m := DELETED.search(t))]
+    longest = [float(m.group(1)) for t in texts if (m := LONGEST.search(t))]
+    with connection.cursor() as cursor:
+        survived = live_digest(cursor, "") == digest
+    connection.close()
+    return counts, seconds, longest, survived
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--expired", type=int, default=1_000_000)
     parser.add_argument("--live", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=2, help="rounds of both contenders")
+    parser.add_argument(
+        "--pair",
+        action="store_true",
+        help="then start two cleanup_sessions at once and check they delete each row once",
+    )
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         parser.error("set DATABASE_URL to a PostgreSQL database (it is emptied and refilled)")
@@ -267,6 +302,8 @@ def main() -> int:
     print(f"cleanup_sessions       {cleanup:>11,.0f} rows/s (median, start-up included)")
     ok = ratio >= TARGET_RATIO
     print(f"ratio                  {ratio:11.2f}   target >= {TARGET_RATIO}: {verdict(ok)}")
+    by_round = [c.rate / d.rate for c, d in zip(cleanup_runs, runs["single DELETE"], strict=True)]
+    print(f"ratio round by round   {', '.join(f'{r:.2f}' for r in by_round)}")
     print(
         f"longest batch          {longest:11.3f} s target < {TARGET_BATCH_SECONDS} s: "
         f"{verdict(longest < TARGET_BATCH_SECONDS)}"
@@ -276,6 +313,17 @@ def main() -> int:
         f"{verdict(rss < TARGET_RSS_MB)}"
     )
     print(f"every live session kept and every expired one deleted: {survived and complete}")
+    if args.pair:
+        counts, seconds, longest_pair, pair_survived = measure_pair(
+            contenders["cleanup_sessions"], build(args.expired, args.live)
+        )
+        pair_ok = len(counts) == 2 and sum(counts) == args.expired and pair_survived
+        print(
+            f"two cleanup_sessions at once: {' + '.join(f'{c:,}' for c in counts)} rows "
+            f"in {seconds:.2f} s, longest batch {max(longest_pair, default=0):.3f} s, "
+            f"each row deleted once and every live session kept: {pair_ok}"
+        )
+        complete = complete and pair_ok
     return 0 if survived and complete else 1
 
 

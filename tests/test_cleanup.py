@@ -7,7 +7,10 @@ from __future__ import annotations
 import math
 import re
 import threading
+import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from io import StringIO
 from typing import Any
@@ -68,7 +71,13 @@ def _deleted(output: str) -> int:
 
 
 def _batch_limits(queries: CaptureQueriesContext) -> list[int]:
-    deletes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("DELETE")]
+    """The size each batch asked for: on PostgreSQL the offset of the lookup of the slice's end,
+    elsewhere the LIMIT of the DELETE."""
+    sqls = [q["sql"] for q in queries.captured_queries]
+    ends = [int(m.group(1)) for sql in sqls if (m := re.search(r"OFFSET (\d+) LIMIT 1\)", sql))]
+    if ends:
+        return ends
+    deletes = [sql for sql in sqls if sql.startswith("DELETE")]
     return [int(m.group(1)) for sql in deletes if (m := re.search(r"LIMIT (\d+)", sql))]
 
 
@@ -261,7 +270,9 @@ def test_batches_shrink_when_they_take_longer_than_the_budget_allows() -> None:
     with CaptureQueriesContext(connection) as queries:
         # A budget no batch can keep: after the first, every batch shrinks to one row.
         assert sessions.cleanup_expired(max_batch_seconds=1e-9) == 1004
-    assert _batch_limits(queries) == [1000, 1, 1, 1, 1, 1]
+    limits = _batch_limits(queries)
+    # PostgreSQL knows the last batch is the last; elsewhere one more finds nothing left.
+    assert limits in ([1000, 1, 1, 1, 1], [1000, 1, 1, 1, 1, 1])
     assert not Session.objects.exists()
 
 
@@ -353,7 +364,10 @@ def delete_path(request: Any, monkeypatch: Any) -> str:
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_two_runs_at_once_both_succeed_and_delete_each_row_once(delete_path: str) -> None:
+@pytest.mark.parametrize("batch_size", [200, None], ids=["fixed batches", "sized by time"])
+def test_two_runs_at_once_both_succeed_and_delete_each_row_once(
+    delete_path: str, batch_size: int | None
+) -> None:
     expired = _bulk_sessions(6000, expired_for=timedelta(hours=1))
     live = _bulk_sessions(50)
     barrier = threading.Barrier(2)
@@ -367,7 +381,7 @@ def test_two_runs_at_once_both_succeed_and_delete_each_row_once(delete_path: str
     def run() -> None:
         try:
             barrier.wait(timeout=30)
-            counts.append(sessions.cleanup_expired(batch_size=200))
+            counts.append(sessions.cleanup_expired(batch_size=batch_size))
         except BaseException as exc:
             errors.append(exc)
         finally:
@@ -389,18 +403,20 @@ def test_two_runs_at_once_both_succeed_and_delete_each_row_once(delete_path: str
     assert set(Session.objects.values_list("pk", flat=True)) == live
 
 
-@postgres_only
-@pytest.mark.django_db(transaction=True)
-def test_rows_another_transaction_holds_are_skipped_not_waited_for(delete_path: str) -> None:
-    expired = _bulk_sessions(30, expired_for=timedelta(hours=1))
-    held = next(iter(expired))
+def _deletes(queries: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if q["sql"].startswith("DELETE")]
+
+
+@contextmanager
+def _held_elsewhere(sql: str, params: list[Any]) -> Iterator[None]:
+    """Run ``sql`` in a transaction of another connection, kept open for the ``with`` block."""
     locked = threading.Event()
     release = threading.Event()
 
     def hold() -> None:
         try:
-            with transaction.atomic():
-                list(Session.objects.select_for_update().filter(pk=held))
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(sql, params)
                 locked.set()
                 release.wait(timeout=30)
         finally:
@@ -410,17 +426,90 @@ def test_rows_another_transaction_holds_are_skipped_not_waited_for(delete_path: 
     holder.start()
     try:
         assert locked.wait(timeout=30)
-        with connection.cursor() as cursor:
-            cursor.execute("SET lock_timeout = '5s'")  # waiting would fail the test, not hang it
-        with CaptureQueriesContext(connection) as queries:
-            assert sessions.cleanup_expired(batch_size=7) == 29
-        locking = [q["sql"] for q in queries.captured_queries if "SKIP LOCKED" in q["sql"]]
-        assert locking[0].startswith("DELETE" if delete_path == "one statement" else "SELECT")
-        assert list(Session.objects.values_list("pk", flat=True)) == [held]
+        yield
     finally:
         release.set()
         holder.join(timeout=30)
+
+
+def _spread_expiry(pks: set[Any], *, over: timedelta) -> None:
+    """Give the rows ``pks`` distinct expiry times spread evenly over ``over``, oldest first."""
+    start = timezone.now() - timedelta(hours=1) - over
+    step = over / len(pks)
+    for n, pk in enumerate(sorted(pks)):
+        Session.objects.filter(pk=pk).update(expires_at=start + n * step)
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("distinct", [True, False], ids=["distinct expiry", "one instant"])
+def test_a_lone_run_deletes_slices_of_the_index_without_row_locks(distinct: bool) -> None:
+    """The fast path: a run alone takes the advisory lock and deletes each batch with a plain
+    DELETE, locking no row before deleting it, on the next slice of expires_at; where more
+    rows than a batch expire at one instant, a batch still takes no more than its size."""
+    expired = _bulk_sessions(2500, expired_for=timedelta(hours=1))
+    if distinct:
+        _spread_expiry(expired, over=timedelta(minutes=30))
+    live = _bulk_sessions(5)
+    reports: list[sessions.CleanupProgress] = []
+    with CaptureQueriesContext(connection) as queries:
+        total = sessions.cleanup_expired(batch_size=1000, progress=reports.append, progress_every=0)
+    assert total == len(expired)
+    assert [r.deleted for r in reports] == [1000, 2000, 2500]
+    deletes = _deletes(queries)
+    assert len(deletes) == 3
+    assert not any("FOR UPDATE" in sql or "DESC" in sql for sql in deletes)
+    # By ranges of expires_at (no row picked one by one) unless the rows share one instant.
+    assert all(("LIMIT" in sql) != distinct for sql in deletes[:2])
+    assert sum("pg_try_advisory_xact_lock" in q["sql"] for q in queries.captured_queries) == 3
+    assert set(Session.objects.values_list("pk", flat=True)) == live
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_run_beside_another_skips_its_rows_from_the_newest_end_without_waiting() -> None:
+    """Another run is in its batch (it holds the advisory lock): this run neither waits for it
+    nor deletes lock-free, it locks what it deletes, SKIP LOCKED, from the other end."""
+    _bulk_sessions(30, expired_for=timedelta(hours=1))
+    live = _bulk_sessions(2)
+    with _held_elsewhere("SELECT pg_advisory_xact_lock(%s, %s)", list(sessions.CLEANUP_LOCK)):
+        started = time.monotonic()
+        with CaptureQueriesContext(connection) as queries:
+            assert sessions.cleanup_expired(batch_size=7) == 30
+        assert time.monotonic() - started < 3
+    deletes = _deletes(queries)
+    assert len(deletes) == 5
+    assert all("DESC LIMIT" in sql and "FOR UPDATE SKIP LOCKED" in sql for sql in deletes)
+    assert set(Session.objects.values_list("pk", flat=True)) == live
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_rows_another_transaction_holds_are_skipped_not_waited_for(delete_path: str) -> None:
+    """A request holding an expired row (deleting or refreshing it) delays a batch by at most a
+    tenth of the batch budget: the lock-free DELETE gives up and the batch is redone with SKIP
+    LOCKED; the held row is left for the next run."""
+    expired = _bulk_sessions(30, expired_for=timedelta(hours=1))
+    held = next(iter(expired))
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '10s'")  # a wait this long fails the timing below
+    try:
+        with _held_elsewhere(
+            f"SELECT 1 FROM {connection.ops.quote_name(Session._meta.db_table)} "
+            "WHERE id = %s FOR UPDATE",
+            [held],
+        ):
+            started = time.monotonic()
+            with CaptureQueriesContext(connection) as queries:
+                assert sessions.cleanup_expired(batch_size=7, max_batch_seconds=0.5) == 29
+            assert time.monotonic() - started < 3
+            assert list(Session.objects.values_list("pk", flat=True)) == [held]
+    finally:
         with connection.cursor() as cursor:
             cursor.execute("RESET lock_timeout")
+    locking = [q["sql"] for q in queries.captured_queries if "SKIP LOCKED" in q["sql"]]
+    assert locking[0].startswith("DELETE" if delete_path == "one statement" else "SELECT")
+    if delete_path == "one statement":
+        assert any("FOR UPDATE" not in sql for sql in _deletes(queries))  # tried lock-free first
     assert sessions.cleanup_expired() == 1  # the next run takes it
     assert not Session.objects.exists()
