@@ -118,7 +118,7 @@ def build(expired: int, live: int) -> str:
             "created_at": "now() - interval '40 days' + g * interval '2 second'",
             "updated_at": "now() - interval '40 days' + g * interval '2 second'",
         }
-        columns = [f.column for f in Session._meta.concrete_fields]
+        columns = [str(f.column) for f in Session._meta.concrete_fields]
         select = [generated.get(c, f"t.{quote(c)}") for c in columns]
         with connection.cursor() as cursor:
             # Dropping the indexes and constraints and building them again afterwards is ten
