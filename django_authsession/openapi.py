@@ -241,6 +241,9 @@ ERROR_MESSAGES: Mapping[str, str] = {
     "VALIDATION_ERROR": "a field is missing or invalid; the message names it",
     "INVALID_EMAIL_OR_PASSWORD": "wrong email or password, or an inactive user",
     "INVALID_PASSWORD": "the current password is wrong",
+    "PASSWORD_TOO_SHORT": "the new password is shorter than AUTHSESSION_MIN_PASSWORD_LENGTH",
+    "PASSWORD_TOO_LONG": "a password is longer than AUTHSESSION_MAX_PASSWORD_LENGTH",
+    "CREDENTIAL_ACCOUNT_NOT_FOUND": "the user has no usable password",
     "UNAUTHORIZED": "no valid session",
     "INVALID_ORIGIN": "Origin (or Referer) is not this site nor in CSRF_TRUSTED_ORIGINS",
     "MISSING_OR_NULL_ORIGIN": "a cookie-carrying unsafe request without Origin or Referer",
@@ -526,7 +529,18 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         request=ChangePasswordRequestSerializer,
         response=ChangePasswordResponseSerializer,
         errors=merge_errors(
-            NEEDS_SESSION, BODY, {400: ("INVALID_PASSWORD",)}, ORIGIN, CREDENTIAL_CHECK
+            NEEDS_SESSION,
+            BODY,
+            {
+                400: (
+                    "INVALID_PASSWORD",
+                    "PASSWORD_TOO_SHORT",
+                    "PASSWORD_TOO_LONG",
+                    "CREDENTIAL_ACCOUNT_NOT_FOUND",
+                )
+            },
+            ORIGIN,
+            CREDENTIAL_CHECK,
         ),
         needs_session=True,
     ),

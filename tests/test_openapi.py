@@ -18,6 +18,7 @@ from openapi_spec_validator import validate as validate_spec
 
 from django_authsession import openapi, urls, views
 from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.helpers import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -227,3 +228,19 @@ def test_schema_urls_without_drf_spectacular_say_what_to_install(monkeypatch) ->
     module = importlib.util.module_from_spec(spec)
     with pytest.raises(ImproperlyConfigured, match=r"django-authsession\[openapi\]"):
         spec.loader.exec_module(module)
+
+
+def test_change_password_answers_conform(schema, client) -> None:
+    user = UserFactory()
+    assert sign_in(client, user.email).status_code == 200
+    path = "/api/auth/change-password"
+    for body in [
+        {"currentPassword": "wrong-password", "newPassword": "another-password-1"},
+        {"currentPassword": DEFAULT_PASSWORD, "newPassword": "short"},
+        {"currentPassword": DEFAULT_PASSWORD, "newPassword": "x" * 500},
+        {"currentPassword": DEFAULT_PASSWORD},
+        {"currentPassword": DEFAULT_PASSWORD, "newPassword": "another-password-1"},
+    ]:
+        assert_conforms(schema, "post", path, client.post(path, body, "application/json"))
+    anonymous = Client(HTTP_ORIGIN="http://testserver")
+    assert_conforms(schema, "post", path, anonymous.post(path, {}, "application/json"))
