@@ -231,7 +231,7 @@ def test_schema_urls_without_drf_spectacular_say_what_to_install(monkeypatch) ->
 
 
 def test_change_password_answers_conform(schema, client) -> None:
-    user = UserFactory()
+    user: Any = UserFactory()
     assert sign_in(client, user.email).status_code == 200
     path = "/api/auth/change-password"
     for body in [
