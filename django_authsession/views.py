@@ -229,10 +229,13 @@ def _signed_in(
     view: AuthView, request: Request, user: Any, *, remember: bool
 ) -> tuple[str, dict[str, Any]]:
     try:
-        resolved = auth.login(request._request, user, remember=remember)
+        # One transaction: a user serializer that fails leaves no orphaned session row.
+        with transaction.atomic():
+            resolved = auth.login(request._request, user, remember=remember)
+            payload = view.state.user_payload(resolved)
     except sessions.StalePassword as exc:  # the password changed while signing in
         raise invalid_credentials() from exc
-    return resolved.token, view.state.user_payload(resolved)
+    return resolved.token, payload
 
 
 def _validation_error(exc: DjangoValidationError) -> drf_serializers.ValidationError:

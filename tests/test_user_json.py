@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.checks import run_checks
 from django.core.exceptions import ImproperlyConfigured
+from django.test import Client
 
 from tests.helpers import sign_in
 
@@ -56,3 +57,15 @@ def test_at_run_time_the_error_names_the_field(settings, client, user) -> None:
     settings.AUTHSESSION_USER_SERIALIZER = "tests.user_serializers.RawUUIDSerializer"
     with pytest.raises(ImproperlyConfigured, match=r"user\.id: .*UUID"):
         sign_in(client, user.email)
+
+
+def test_a_failing_serializer_leaves_no_session_row(settings, user) -> None:
+    from django_authsession import cookies
+    from django_authsession.models import Session
+
+    settings.AUTHSESSION_USER_SERIALIZER = "tests.user_serializers.BrokenSerializer"
+    client = Client(raise_request_exception=False, HTTP_ORIGIN="http://testserver")
+    response = sign_in(client, user.email)
+    assert response.status_code == 500
+    assert not response.cookies.get(cookies.token_cookie_name())
+    assert not Session.objects.filter(user_id=user.pk).exists()

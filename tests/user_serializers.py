@@ -42,3 +42,10 @@ class RawUUIDSerializer(serializers.BaseSerializer[Any]):
     def to_representation(self, user: Any) -> dict[str, Any]:
         pk = user.pk if isinstance(user.pk, uuid.UUID) else uuid.UUID(int=user.pk or 0)
         return {"id": pk, "email": getattr(user, user.get_email_field_name())}
+
+
+class BrokenSerializer(serializers.BaseSerializer[Any]):
+    """Reads a field the model does not have, as a serializer written for another model does."""
+
+    def to_representation(self, user: Any) -> dict[str, Any]:
+        return {"id": str(user.pk), "organization": user.no_such_field}
