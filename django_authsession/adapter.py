@@ -229,7 +229,7 @@ class UserAdapter:
     def populate_user(self, request: HttpRequest, user: Any, data: Mapping[str, Any]) -> set[str]:
         """Fill the new user's fields from the sign-up body; returns the names of the fields
         set, which are validated. Override it to add fields (call ``super()`` first)."""
-        model = type(user)
+        model = user.__class__
         email_field = model.get_email_field_name()
         setattr(user, email_field, data["email"])
         populated = {email_field}
@@ -250,7 +250,7 @@ class UserAdapter:
     def set_name(self, user: Any, name: str) -> set[str]:
         """``name`` into a ``name`` field, else split into ``first_name`` / ``last_name``
         (first word, rest), else nowhere. Returns the fields set."""
-        model = type(user)
+        model = user.__class__
         field = _concrete_field(model, "name")
         if field is not None:
             setattr(user, field.attname, _fit(name, field))
@@ -307,7 +307,7 @@ class UserAdapter:
     def user_data(self, user: Any) -> dict[str, Any]:
         """The documented user object: every key, each from the model's counterpart where it
         has one (see the README's "Using your own user model"), else ``None``."""
-        sources = _sources(type(user))
+        sources = _sources(user.__class__)
 
         def read(key: str) -> Any:
             name = sources[key]
@@ -318,7 +318,7 @@ class UserAdapter:
         active = getattr(user, "is_active", None)
         return {
             "id": str(user.pk),
-            "email": getattr(user, type(user).get_email_field_name(), None),
+            "email": getattr(user, user.__class__.get_email_field_name(), None),
             "name": self.display_name(user),
             "type": read("type"),
             "profession": read("profession"),
@@ -332,7 +332,7 @@ class UserAdapter:
 
     def display_name(self, user: Any) -> str:
         """``name``, else ``get_full_name()``, else the username: the first that is not empty."""
-        name = getattr(user, "name", None) if _sources(type(user))["name"] else None
+        name = getattr(user, "name", None) if _sources(user.__class__)["name"] else None
         if isinstance(name, str) and name.strip():
             return name
         full_name = getattr(user, "get_full_name", None)

@@ -50,7 +50,7 @@ def login(request: Any, user: Any, *, remember: bool = True) -> ResolvedSession:
     resolved = state.start(session, token, remember=remember)
     http_request.auth_session = resolved  # type: ignore[attr-defined]
     http_request.user = user
-    user_logged_in.send(sender=type(user), request=http_request, user=user)
+    user_logged_in.send(sender=user.__class__, request=http_request, user=user)
     return resolved
 
 
@@ -66,7 +66,7 @@ def logout(request: Any) -> None:
     end_session(http_request, state)
     setattr(http_request, LOGGED_OUT_ATTRIBUTE, True)
     user_logged_out.send(
-        sender=type(user) if user is not None else get_user_model(),
+        sender=user.__class__ if user is not None else get_user_model(),
         request=http_request,
         user=user,
     )

@@ -124,7 +124,7 @@ def _password_changed_since_read(user: Any) -> bool:
     """One query: does the user row still hold the password hash ``user`` was read with?"""
     if not hasattr(user, "password"):
         return False
-    model = type(user)
+    model = user.__class__
     primary = router.db_for_write(model, instance=user)  # a lagging replica would not know yet
     rows = model._default_manager.using(primary)
     return not rows.filter(pk=user.pk, password=user.password).exists()

@@ -574,3 +574,13 @@ def test_auser_follows_auth_login_and_logout_within_a_request(rf) -> None:
     assert async_to_sync(request.auser)() == second == request.user
     auth.logout(request)
     assert not async_to_sync(request.auser)().is_authenticated
+
+
+def test_the_user_object_of_a_lazy_request_user(user) -> None:
+    """Views pass ``request.user``, a ``SimpleLazyObject``: the adapter reads the model through
+    it (``type()`` of the proxy is not the model)."""
+    from django.utils.functional import SimpleLazyObject
+
+    from django_authsession.serializers import user_data
+
+    assert user_data(SimpleLazyObject(lambda: user)) == user_data(user)
