@@ -229,12 +229,16 @@ def _signed_in(
     view: AuthView, request: Request, user: Any, *, remember: bool
 ) -> tuple[str, dict[str, Any]]:
     try:
-        # One transaction: a user serializer that fails leaves no orphaned session row.
-        with transaction.atomic():
-            resolved = auth.login(request._request, user, remember=remember)
-            payload = view.state.user_payload(resolved)
+        resolved = auth.login(request._request, user, remember=remember)
     except sessions.StalePassword as exc:  # the password changed while signing in
         raise invalid_credentials() from exc
+    try:
+        payload = view.state.user_payload(resolved)
+    except Exception:
+        # A user serializer that fails must not leave a session behind. (Not one transaction
+        # with the insert: the row must be visible at once to a racing password change.)
+        sessions.revoke_token(resolved.token, reason="failed")
+        raise
     return resolved.token, payload
 
 
