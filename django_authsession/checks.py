@@ -133,15 +133,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                 id="django_authsession.E003",
             )
         )
-    try:
-        import_string(app_settings.USER_SERIALIZER)
-    except ImportError as exc:
-        errors.append(
-            Error(
-                f"AUTHSESSION_USER_SERIALIZER cannot be imported: {exc}",
-                id="django_authsession.E004",
-            )
-        )
+    errors += _import_errors("AUTHSESSION_USER_SERIALIZER", app_settings.USER_SERIALIZER, "E004")
     errors.extend(_check_user_model())
     if app_settings.UPDATE_AGE >= app_settings.EXPIRES_IN:
         errors.append(
@@ -220,21 +212,21 @@ def _revocation_cache_deploy_messages() -> list[Any]:
     return []
 
 
+def _import_errors(setting: str, path: str, check_id: str) -> list[Any]:
+    """An import-string setting that does not import is a start-up error naming it."""
+    try:
+        import_string(path)
+    except ImportError as exc:
+        return [Error(f"{setting} cannot be imported: {exc}", id=f"django_authsession.{check_id}")]
+    return []
+
+
 def _check_user_model() -> list[Any]:
     """Sign-in finds users by the model's ``EMAIL_FIELD``, through the adapter."""
     from django.contrib.auth import get_user_model
     from django.core.exceptions import FieldDoesNotExist
 
-    errors: list[Any] = []
-    try:
-        import_string(app_settings.ADAPTER)
-    except ImportError as exc:
-        errors.append(
-            Error(
-                f"AUTHSESSION_ADAPTER cannot be imported: {exc}",
-                id="django_authsession.E014",
-            )
-        )
+    errors: list[Any] = _import_errors("AUTHSESSION_ADAPTER", app_settings.ADAPTER, "E014")
     model = get_user_model()
     email_field = model.get_email_field_name()
     try:
