@@ -12,8 +12,7 @@ from django.test import override_settings
 
 from django_authsession import security
 from tests.factories import DEFAULT_PASSWORD
-from tests.helpers import NULL_ANSWER, origin_client, sign_in, sign_up
-from tests.test_revocation_store import unreachable_redis
+from tests.helpers import NULL_ANSWER, origin_client, sign_in, sign_up, unreachable_redis
 
 pytestmark = pytest.mark.django_db
 

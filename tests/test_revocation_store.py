@@ -4,17 +4,15 @@ mark store makes the database answer (fail closed), never a 500."""
 from __future__ import annotations
 
 import logging
-import socket
 from collections.abc import Iterator
 from copy import deepcopy
-from typing import Any
 
 import pytest
 from django.test import Client, override_settings
 
 from django_authsession import security
 from tests.factories import DEFAULT_PASSWORD
-from tests.helpers import NULL_ANSWER
+from tests.helpers import NULL_ANSWER, unreachable_redis
 
 pytestmark = pytest.mark.django_db
 URL = "/api/auth/get-session"
@@ -51,17 +49,6 @@ def test_client_traffic_creating_counters_does_not_evict_a_mark(settings, user) 
     replay = browser()
     replay.cookies = old_cookies
     assert replay.get(URL).json() is None
-
-
-def unreachable_redis() -> dict[str, Any]:
-    with socket.socket() as probe:  # a port on which nothing listens
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": f"redis://127.0.0.1:{port}/0",
-        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-    }
 
 
 @pytest.fixture
