@@ -110,20 +110,30 @@ class LowercaseEmailField(serializers.EmailField):
         return super().to_internal_value(data)
 
 
+class StringField(serializers.CharField):
+    """A JSON string, as the schema says: DRF's ``CharField`` turns numbers into strings, so
+    ``"callbackURL": 7`` would pass where the contract asks for text."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class SignInSerializer(serializers.Serializer[Any]):
     email = LowercaseEmailField()
-    password = serializers.CharField(max_length=1024, trim_whitespace=False)
+    password = StringField(max_length=1024, trim_whitespace=False)
     rememberMe = serializers.BooleanField(required=False, default=True)
-    callbackURL = serializers.CharField(required=False, allow_blank=True, max_length=2048)
+    callbackURL = StringField(required=False, allow_blank=True, max_length=2048)
 
 
 class SignUpSerializer(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=255, allow_blank=True)
+    name = StringField(max_length=255, allow_blank=True)
     email = LowercaseEmailField()
-    password = serializers.CharField(max_length=1024, trim_whitespace=False)
+    password = StringField(max_length=1024, trim_whitespace=False)
     image = serializers.URLField(required=False, allow_blank=True, max_length=2048)
     rememberMe = serializers.BooleanField(required=False, default=True)
-    callbackURL = serializers.CharField(required=False, allow_blank=True, max_length=2048)
+    callbackURL = StringField(required=False, allow_blank=True, max_length=2048)
 
     def validate_password(self, value: str) -> str:
         low, high = app_settings.MIN_PASSWORD_LENGTH, app_settings.MAX_PASSWORD_LENGTH
@@ -135,7 +145,7 @@ class SignUpSerializer(serializers.Serializer[Any]):
 
 
 class RevokeSessionSerializer(serializers.Serializer[Any]):
-    token = serializers.CharField(required=False, max_length=256)
+    token = StringField(required=False, max_length=256)
     id = serializers.UUIDField(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -147,6 +157,6 @@ class RevokeSessionSerializer(serializers.Serializer[Any]):
 class ChangePasswordSerializer(serializers.Serializer[Any]):
     """Better Auth's ``changePassword`` body; lengths are checked by the view, with its codes."""
 
-    currentPassword = serializers.CharField(max_length=1024, trim_whitespace=False)
-    newPassword = serializers.CharField(max_length=1024, trim_whitespace=False)
+    currentPassword = StringField(max_length=1024, trim_whitespace=False)
+    newPassword = StringField(max_length=1024, trim_whitespace=False)
     revokeOtherSessions = serializers.BooleanField(required=False, default=False)

@@ -133,3 +133,21 @@ def test_debug_page_shows_no_session_token(browser, user, debug_errors) -> None:
     page = response.content.decode()
     assert "storage down" in page
     assert token not in page
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (SIGN_IN, {"email": "a@example.com", "password": 12345678}),
+        (SIGN_IN, {"email": "a@example.com", "password": "x" * 10, "callbackURL": 7}),
+        ("/api/auth/sign-up/email", {"name": 5, "email": "b@example.com", "password": "x" * 10}),
+        (
+            "/api/auth/sign-up/email",
+            {"name": "B", "email": "b@example.com", "password": "x" * 10, "callbackURL": 7},
+        ),
+    ],
+)
+def test_numbers_where_the_contract_asks_for_strings_are_refused(browser, path, body) -> None:
+    response = browser.post(path, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "VALIDATION_ERROR"
