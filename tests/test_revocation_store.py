@@ -214,3 +214,16 @@ def test_a_refused_mark_write_between_sign_out_and_replay(settings, user) -> Non
         sign_in(other, user.email)
         assert other.get(URL).json()["user"]["email"] == user.email
         marks.config_set("maxmemory", 0)
+
+
+def test_deactivating_a_user_with_the_mark_store_down_raises(settings, user) -> None:
+    """The caller learns that the revocation is not complete (in the admin, the change is
+    rolled back with the transaction), rather than a silent success."""
+    pytest.importorskip("redis")
+    with override_settings(
+        CACHES={**settings.CACHES, "marks-down": unreachable_redis()},
+        AUTHSESSION_REVOCATION_CACHE="marks-down",
+    ):
+        user.is_active = False
+        with pytest.raises(revocation.MarkStoreUnavailable):
+            user.save()
