@@ -125,8 +125,8 @@ def mark_user(user_id: object) -> None:
 
 def _start_generation() -> None:
     """The store has no generation (it restarted empty, was flushed, or a mark write failed):
-    from now on, trust only cookie caches issued from now on. ``add``: the first worker to see
-    the loss sets the time, the others keep it."""
+    trust only cookie caches issued from now on. ``add``: the first worker to see the loss
+    sets the time, the others keep it."""
     security.log_event(
         security.MARK_STORE_RESET, None, level=logging.WARNING, cache=app_settings.REVOCATION_CACHE
     )
