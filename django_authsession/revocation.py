@@ -26,6 +26,7 @@ So a cookie cache issued before a loss is never honoured again; it had at most
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import logging
 import time
@@ -43,7 +44,7 @@ USER_KEY = "authsession:user:{}:revoked_before"
 GENERATION_KEY = "authsession:generation"
 # A new generation distrusts cookie caches issued up to this long after it is written: clocks of
 # workers differ a little, and a cache issued by a worker whose clock runs ahead must not pass.
-GENERATION_MARGIN_MS = 5000
+GENERATION_MARGIN_MS = 1000
 
 
 class MarkStoreUnavailable(Exception):
@@ -136,28 +137,38 @@ def _start_generation() -> None:
         _store_failed("start_generation", exc)
 
 
-def is_revoked(stored_token: str, user_id: object, cached_at_ms: int) -> bool:
-    """One ``get_many``: is this cached session revoked, alone or with all of its user's, or
-    issued before the store last lost its marks?
+class Verdict(enum.Enum):
+    """What the mark store says of a cookie cache."""
 
-    ``True`` also when the mark store cannot answer: the caller then asks the database."""
+    TRUSTED = "trusted"  # no mark applies, and the store has kept its marks since it was issued
+    REVOKED = "revoked"  # a mark applies: the session (or all of its user's) was revoked
+    UNVOUCHED = "unvouched"  # the store cannot say (unreadable, or lost marks since): ask the row
+
+
+def verdict(stored_token: str, user_id: object, cached_at_ms: int) -> Verdict:
+    """One ``get_many`` (the session's mark, the user's, and the generation)."""
     session_key = _session_key(stored_token)
     user_key = USER_KEY.format(user_id)
     try:
         marks = _cache().get_many([session_key, user_key, GENERATION_KEY])
     except Exception as exc:
         _store_failed("is_revoked", exc)
-        return True
-    if session_key in marks:
-        return True
-    trusted_after = marks.get(GENERATION_KEY)
-    if trusted_after is None:
-        _start_generation()
-        return True
-    if cached_at_ms < int(trusted_after):
-        return True
+        return Verdict.UNVOUCHED
     revoked_before = marks.get(user_key)
-    return revoked_before is not None and cached_at_ms <= int(revoked_before)
+    if session_key in marks or (revoked_before is not None and cached_at_ms <= int(revoked_before)):
+        return Verdict.REVOKED
+    trusted_from = marks.get(GENERATION_KEY)
+    if trusted_from is None:
+        _start_generation()
+        return Verdict.UNVOUCHED
+    return Verdict.UNVOUCHED if cached_at_ms < int(trusted_from) else Verdict.TRUSTED
+
+
+def is_revoked(stored_token: str, user_id: object, cached_at_ms: int) -> bool:
+    """Is this cookie cache not to be trusted: revoked, alone or with all of its user's, or
+    issued before the store last lost its marks? ``True`` also when the mark store cannot
+    answer: the caller then asks the database."""
+    return verdict(stored_token, user_id, cached_at_ms) is not Verdict.TRUSTED
 
 
 def trust_cookie_caches_from(ms: int) -> None:

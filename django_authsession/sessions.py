@@ -33,6 +33,7 @@ from .wire.shapes import parse_iso
 
 __all__ = [
     "ResolvedSession",
+    "cache_verdict",
     "cleanup_expired",
     "create_session",
     "get_user_session",
@@ -257,8 +258,14 @@ def session_from_cache(data: Any, token: str, memo: dict[str, Any] | None = None
 
 
 def is_revoked(resolved: ResolvedSession) -> bool:
-    """For cookie-cache hits only: has the session, or all of its user's, been revoked since?"""
-    return revocation.is_revoked(
+    """For cookie-cache hits only: has the session, or all of its user's, been revoked since
+    (or can the mark store not vouch for it)?"""
+    return cache_verdict(resolved) is not revocation.Verdict.TRUSTED
+
+
+def cache_verdict(resolved: ResolvedSession) -> revocation.Verdict:
+    """For cookie-cache hits only: what the mark store says of it (one cache call)."""
+    return revocation.verdict(
         resolved.session.token, resolved.session.user_id, resolved.cached_at_ms or 0
     )
 

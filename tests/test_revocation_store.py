@@ -186,13 +186,17 @@ def test_a_flushed_mark_store_never_revives_a_signed_out_cookie_cache(marks_redi
 
 
 def test_after_a_flush_cookie_caches_issued_before_it_go_to_the_database(
-    marks_redis, user, django_assert_num_queries
+    marks_redis, user, caplog, django_assert_num_queries
 ) -> None:
     client, _ = _signed_in_with_warm_cache(user)
     marks_redis.flushdb()
-    with django_assert_num_queries(1):
+    logs = caplog.at_level(logging.WARNING, logger=security.logger.name)
+    with logs, django_assert_num_queries(1):
         assert client.get(URL).json()["user"]["email"] == user.email
     assert marks_redis.exists(*marks_redis.keys("*generation*"))  # a new generation
+    events = [getattr(r, "event", None) for r in caplog.records]
+    assert security.MARK_STORE_RESET in events
+    assert security.REVOKED_REPLAY not in events  # the owner's browser, not a replay
 
 
 def test_a_refused_mark_write_between_sign_out_and_replay(settings, user) -> None:
