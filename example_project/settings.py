@@ -95,7 +95,8 @@ DATABASES = {
 
 
 def next_redis_database(url: str) -> str:
-    """The same Redis server's next database: ``redis://host:6379/0`` -> ``.../1``."""
+    """The same Redis server's next database: ``redis://host:6379/0`` -> ``.../1`` (Redis has
+    16 by default: with ``REDIS_URL`` on the last one, set ``REDIS_REVOCATION_URL``)."""
     parts = urlsplit(url)
     query = parse_qs(parts.query)
     # redis-py reads ?db= before the path: the new index goes in the path alone.
