@@ -395,10 +395,24 @@ def ratios(postgres_redis: bool) -> list[tuple[str, str, str, float | None]]:
     ]
 
 
+# django_authsession.revocation.GENERATION_MARGIN_MS, plus room; tries per preflight.
+GENERATION_WAIT = 1.2
+GENERATION_WARMUPS = 8
+
+
 def preflight(target: Target, server: Server, ids: Identities) -> None:
     """One request checked for status, body and cookies before each measurement."""
     if target.cookie == "hit":
         ids.refresh_cache_cookie()
+        # A worker whose mark store is new (local memory, or a Redis that has never answered a
+        # hit) has no generation yet: it trusts only cookie caches issued once it has one, a
+        # second after its first hit. Give every worker that moment, with a fresh cookie.
+        for _ in range(GENERATION_WARMUPS):
+            warm = request(server.port, "GET", target.path, cookie=ids.cookie_for("hit"))
+            if not warm.set_cookies:
+                break
+            time.sleep(GENERATION_WAIT)
+            ids.refresh_cache_cookie()
     reply = request(server.port, "GET", target.path, cookie=ids.cookie_for(target.cookie))
     what = f"{target.label.split(')')[0]}) {target.path}"
     data = expect(reply, what)

@@ -33,8 +33,10 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from . import sessions
+from .conf import app_settings
 from .devices import describe_user_agent
 from .models import Session, User
+from .revocation import MarkStoreUnavailable
 
 if TYPE_CHECKING:
     _SessionAdminBase = admin.ModelAdmin[Session]
@@ -202,7 +204,11 @@ class SessionAdmin(SessionColumns, _SessionAdminBase):
 
     @admin.action(description=_("Revoke selected sessions"), permissions=["delete"])
     def revoke_selected(self, request: HttpRequest, queryset: QuerySet[Session]) -> None:
-        count = sessions.revoke_sessions(queryset, reason="admin")
+        try:
+            count = sessions.revoke_sessions(queryset, reason="admin")
+        except MarkStoreUnavailable:
+            _mark_store_unavailable(self, request)
+            return
         self.message_user(
             request,
             ngettext("%(count)d session was revoked.", "%(count)d sessions were revoked.", count)
@@ -217,6 +223,20 @@ class SessionAdmin(SessionColumns, _SessionAdminBase):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Session]) -> None:
         """ "Delete selected" revokes as well."""
         sessions.revoke_sessions(queryset, reason="admin")
+
+
+def _mark_store_unavailable(modeladmin: admin.ModelAdmin[Any], request: HttpRequest) -> None:
+    """Not "revoked": copies of these sessions in cookie caches may still be honoured."""
+    modeladmin.message_user(
+        request,
+        gettext(
+            "The revocation store (AUTHSESSION_REVOCATION_CACHE) is unavailable: sessions "
+            "deleted may still be used from cookie caches for up to %(seconds)d seconds. "
+            "Run the action again once the store is back."
+        )
+        % {"seconds": app_settings.COOKIE_CACHE_MAX_AGE},
+        messages.ERROR,
+    )
 
 
 class SessionInline(SessionColumns, _SessionInlineBase):
@@ -258,7 +278,11 @@ def revoke_all_sessions(
     """An action for any user admin (``actions = [revoke_all_sessions]``): ends every session
     of the selected users, in every browser (revocation marks included)."""
     users = list(queryset.values_list("pk", flat=True))
-    count = sum(sessions.revoke_user_sessions(pk, reason="admin") for pk in users)
+    try:
+        count = sum(sessions.revoke_user_sessions(pk, reason="admin") for pk in users)
+    except MarkStoreUnavailable:
+        _mark_store_unavailable(modeladmin, request)
+        return
     modeladmin.message_user(
         request,
         ngettext(

@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib.auth import get_user_model, user_logged_in, user_logged_out
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
+from django.views.decorators.debug import sensitive_variables
 
 from . import sessions
 from .sessions import ResolvedSession
@@ -29,6 +30,7 @@ def _http_request(request: Any) -> HttpRequest:
     return getattr(request, "_request", request)  # type: ignore[no-any-return]
 
 
+@sensitive_variables("previous", "token")
 def login(request: Any, user: Any, *, remember: bool = True) -> ResolvedSession:
     """Start an app session for ``user`` and set its cookies on this request's response.
 
@@ -74,6 +76,7 @@ def logout(request: Any) -> None:
     http_request.auth_session = None  # type: ignore[attr-defined]
 
 
+@sensitive_variables("token", "current")
 def end_session(request: HttpRequest, state: SessionState | None = None) -> None:
     """Revoke the request's session (the one it presented, or one started during it) and have
     the response clear every session cookie."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
@@ -36,12 +37,34 @@ EVICTING_POLICIES = frozenset(
 REDIS_CHECK_TIMEOUT = 1.0  # seconds: `check --deploy` must not hang on an unreachable server
 
 
+def _redis_database(config: dict[str, Any]) -> tuple[str, str, int] | None:
+    """``(host or socket path, port, db index)`` of a Redis cache's primary LOCATION, as
+    redis-py reads the URL (db from the path or ``?db=``, 0 by default); ``None`` when the
+    cache is not Redis or its URL does not parse."""
+    if "redis" not in str(config.get("BACKEND", "")).lower():
+        return None
+    locations = _cache_locations(config)
+    if not locations:
+        return None
+    url = urlsplit(locations[0].strip())
+    query = parse_qs(url.query)
+    try:
+        if url.scheme == "unix":
+            return (url.path, "", int(query.get("db", ["0"])[0]))
+        db = int(query["db"][0]) if "db" in query else int(url.path.strip("/") or 0)
+        return ((url.hostname or "localhost").lower(), str(url.port or 6379), db)
+    except ValueError:
+        return None
+
+
 def _same_store(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    """Two aliases of one store: local-memory caches with one LOCATION share their entries."""
-    return (
-        a.get("BACKEND") == b.get("BACKEND") == LOCAL_MEMORY_CACHE
-        and a.get("LOCATION", "") == b.get("LOCATION", "")
-    )
+    """Two aliases of one store: local-memory caches with one LOCATION share their entries,
+    and Redis caches on one database share its memory, its eviction and its ``FLUSHDB``
+    whatever their key prefixes."""
+    if a.get("BACKEND") == b.get("BACKEND") == LOCAL_MEMORY_CACHE:
+        return bool(a.get("LOCATION", "") == b.get("LOCATION", ""))
+    database = _redis_database(a)
+    return database is not None and database == _redis_database(b)
 
 
 def _revocation_cache_errors() -> list[Any]:
@@ -67,10 +90,14 @@ def _revocation_cache_errors() -> list[Any]:
     ):
         return [
             Error(
-                f"Revocation marks share the cache {alias!r} with django-ratelimit's counters: "
-                "client requests that create counters can evict a mark, and a revoked session "
+                f"Revocation marks share the cache {alias!r} (or its store) with "
+                f"django-ratelimit's counters ({ratelimit_alias!r}): client requests that "
+                "create counters can evict a mark or fill the store, and a revoked session "
                 "is then served again from its cookie cache.",
-                hint="Give AUTHSESSION_REVOCATION_CACHE a cache alias (and store) of its own.",
+                hint=(
+                    "Give AUTHSESSION_REVOCATION_CACHE a cache alias and store of its own: "
+                    "with Redis, another database (redis://host:6379/1) or another server."
+                ),
                 id="django_authsession.E007",
             )
         ]

@@ -133,6 +133,11 @@ def read_cache(
     )
     if cached is None or not cached.fresh(now_ms) or cached.session.get("token") != token:
         return None
+    # Trusted for AUTHSESSION_COOKIE_CACHE_MAX_AGE after it was written, whatever its own
+    # expiresAt says (one signed with a longer max age, by an older setting or another server
+    # sharing the secret): revocation marks live only that long.
+    if now_ms > cached.updated_at_ms + app_settings.COOKIE_CACHE_MAX_AGE * 1000:
+        return None
     return cached
 
 

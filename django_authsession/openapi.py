@@ -254,6 +254,11 @@ ERROR_MESSAGES: Mapping[str, str] = {
     "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL": "the email is taken",
     "TOO_MANY_REQUESTS": "the rate limit (AUTHSESSION_RATE_LIMITS) is reached",
     "RATE_LIMIT_UNAVAILABLE": "the rate-limit counters' cache is unreachable (Retry-After: 30)",
+    "SERVICE_UNAVAILABLE": (
+        "the database is unreachable, or a revocation could not be recorded in the mark store "
+        "(AUTHSESSION_REVOCATION_CACHE); nothing about the session is answered and no cookie "
+        "is changed: try again"
+    ),
 }
 
 RESPONSE_HEADERS = [
@@ -281,7 +286,7 @@ BODY = {
     415: ("UNSUPPORTED_MEDIA_TYPE",),
 }
 NEEDS_SESSION = {401: ("UNAUTHORIZED",)}
-ALWAYS = {429: ("TOO_MANY_REQUESTS",)}
+ALWAYS = {429: ("TOO_MANY_REQUESTS",), 503: ("SERVICE_UNAVAILABLE",)}
 # Credential checks refuse while the rate-limit counters cannot be read.
 CREDENTIAL_CHECK = {503: ("RATE_LIMIT_UNAVAILABLE",)}
 

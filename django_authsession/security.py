@@ -14,6 +14,7 @@ from .client_ip import get_client_ip
 __all__ = [
     "FORGED_SIGNATURE",
     "MARK_STORE_FAILURE",
+    "MARK_STORE_RESET",
     "ORIGIN_REFUSED",
     "RATE_LIMITED",
     "RATE_LIMIT_STORE_FAILURE",
@@ -31,6 +32,7 @@ REVOKED_REPLAY = "revoked_replay"
 RATE_LIMITED = "rate_limited"
 ORIGIN_REFUSED = "origin_refused"
 MARK_STORE_FAILURE = "mark_store_failure"
+MARK_STORE_RESET = "mark_store_reset"  # the mark store lost its generation: marks may be lost
 UNKNOWN_CLIENT_ADDRESS = "unknown_client_address"
 RATE_LIMIT_STORE_FAILURE = "rate_limit_store_failure"
 

@@ -33,6 +33,7 @@ from .wire.shapes import parse_iso
 
 __all__ = [
     "ResolvedSession",
+    "cache_verdict",
     "cleanup_expired",
     "create_session",
     "get_user_session",
@@ -257,8 +258,14 @@ def session_from_cache(data: Any, token: str, memo: dict[str, Any] | None = None
 
 
 def is_revoked(resolved: ResolvedSession) -> bool:
-    """For cookie-cache hits only: has the session, or all of its user's, been revoked since?"""
-    return revocation.is_revoked(
+    """For cookie-cache hits only: has the session, or all of its user's, been revoked since
+    (or can the mark store not vouch for it)?"""
+    return cache_verdict(resolved) is not revocation.Verdict.TRUSTED
+
+
+def cache_verdict(resolved: ResolvedSession) -> revocation.Verdict:
+    """For cookie-cache hits only: what the mark store says of it (one cache call)."""
+    return revocation.verdict(
         resolved.session.token, resolved.session.user_id, resolved.cached_at_ms or 0
     )
 
@@ -309,22 +316,29 @@ def _revoke(rows: Iterable[tuple[Any, str, Any]], reason: str) -> int:
     if not rows:
         return 0
     count, _ = Session.objects.filter(pk__in=[pk for pk, _, _ in rows]).delete()
-    revocation.mark_sessions(token for _, token, _ in rows)
-    for user_id, user_count in Counter(user_id for _, _, user_id in rows).items():
-        signals.session_revoked.send(
-            sender=Session, user_id=user_id, count=user_count, reason=reason
-        )
+    try:
+        # Raises MarkStoreUnavailable when cookie caches of these rows may still be honoured.
+        revocation.mark_sessions(token for _, token, _ in rows)
+    finally:  # the rows are gone either way
+        for user_id, user_count in Counter(user_id for _, _, user_id in rows).items():
+            signals.session_revoked.send(
+                sender=Session, user_id=user_id, count=user_count, reason=reason
+            )
     return count
 
 
 @sensitive_variables("token")
 def revoke_token(token: str, *, reason: str = "sign-out") -> int:
-    """End the session a raw token belongs to. One query (the delete)."""
+    """End the session a raw token belongs to. One query (the delete). Marks it revoked even
+    when no row was found, so signing out again once the mark store is back (after
+    :class:`~.revocation.MarkStoreUnavailable`) ends the copies in cookie caches."""
     stored = storage_key(token)
     count, _ = Session.objects.filter(token=stored).delete()
-    revocation.mark_sessions([stored])
-    if count:
-        signals.session_revoked.send(sender=Session, user_id=None, count=count, reason=reason)
+    try:
+        revocation.mark_sessions([stored])
+    finally:
+        if count:
+            signals.session_revoked.send(sender=Session, user_id=None, count=count, reason=reason)
     return count
 
 
@@ -336,7 +350,9 @@ def revoke_sessions(sessions: Iterable[Session], *, reason: str) -> int:
 def revoke_user_sessions(
     user_id: Any, *, except_token: str | None = None, reason: str = "revoke-sessions"
 ) -> int:
-    """End every session of the user (or every other one, keeping ``except_token``)."""
+    """End every session of the user (or every other one, keeping ``except_token``). When
+    the user's mark cannot be recorded, nothing is deleted and
+    :class:`~.revocation.MarkStoreUnavailable` is raised."""
     queryset = _primary_sessions().for_user(user_id)
     if except_token is not None:
         queryset = queryset.exclude(token=storage_key(except_token))
@@ -349,8 +365,10 @@ def revoke_sessions_of_other_passwords(user: Any, *, password_set: bool = False)
     """End the user's sessions bound to another password state than the user's current one;
     with ``password_set`` (``set_password`` was called) also the unbound ones. One query to
     read the user's sessions, plus the revocation when some are stale."""
-    rows = _primary_sessions().for_user(user.pk).values_list(
-        "pk", "token", "user_id", "password_digest"
+    rows = (
+        _primary_sessions()
+        .for_user(user.pk)
+        .values_list("pk", "token", "user_id", "password_digest")
     )
     stale = [
         (pk, token, user_id)

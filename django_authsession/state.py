@@ -22,6 +22,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from . import cookies, debug, security, sessions
 from .conf import app_settings
+from .revocation import Verdict
 from .sessions import ResolvedSession
 from .wire.jsjson import NotJSONCompatible
 from .wire.shapes import better_auth_session, better_auth_user
@@ -202,10 +203,12 @@ class SessionState:
             cached_at_ms=cached.updated_at_ms,
             cached_session=dict(cached.session),
         )
-        if sessions.is_revoked(resolved):
+        verdict = sessions.cache_verdict(resolved)
+        if verdict is Verdict.TRUSTED:
+            return resolved
+        if verdict is Verdict.REVOKED:
             security.log_event(security.REVOKED_REPLAY, self.request, session_id=session.pk)
-            return None
-        return resolved
+        return None  # the database answers
 
     def start(self, session: Any, token: str, *, remember: bool = True) -> ResolvedSession:
         """A session was just created for this browser (sign-in, sign-up)."""

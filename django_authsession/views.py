@@ -3,6 +3,7 @@ cookie work in ``state``. Errors go through ``exceptions.exception_handler``."""
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from typing import Any
@@ -16,7 +17,7 @@ from django.core.exceptions import (
     TooManyFilesSent,
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
@@ -41,6 +42,7 @@ from .exceptions import (
 )
 from .origin import is_trusted_url
 from .parsers import JSONParser
+from .revocation import MarkStoreUnavailable
 from .serializers import (
     ChangePasswordSerializer,
     RevokeSessionSerializer,
@@ -53,6 +55,18 @@ from .serializers import (
 from .sessions import ResolvedSession
 from .state import SessionState, get_state
 from .wire.shapes import documented_from_better_auth
+
+logger = logging.getLogger("django_authsession")
+
+SERVICE_UNAVAILABLE = "This service is briefly unavailable. Please try again later."
+
+
+def service_unavailable(exc: Exception) -> AuthError:
+    """The 503 an endpoint answers while the database or the mark store cannot do its part:
+    the contract's JSON, not an HTML 500. Logged by class only (the message of a database
+    error can quote SQL parameters)."""
+    logger.error("Service unavailable: %s", type(exc).__name__)
+    return AuthError(503, "SERVICE_UNAVAILABLE", SERVICE_UNAVAILABLE)
 
 
 class AuthView(APIView):
@@ -79,6 +93,10 @@ class AuthView(APIView):
             exc = AuthError(413, "PAYLOAD_TOO_LARGE", "Request body too large")
         elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
             exc = AuthError(400, "BAD_REQUEST", "Too many fields in the request body")
+        elif isinstance(exc, OperationalError | InterfaceError | MarkStoreUnavailable):
+            # The database is down (sign-out, a database-path read), or a revocation could not
+            # be recorded: the browser keeps its cookies (no 2xx) and may try again.
+            exc = service_unavailable(exc)
         elif isinstance(exc, UnknownClientAddress):
             security.log_event(security.UNKNOWN_CLIENT_ADDRESS, self.request._request)
             exc = AuthError(
@@ -156,6 +174,17 @@ def _read_session(view: AuthView, request: Request) -> ResolvedSession | None:
     return resolved
 
 
+def _documented_session(resolved: ResolvedSession) -> dict[str, Any]:
+    cached = resolved.cached_session
+    if cached is None:
+        return documented_session(resolved.session, resolved.token)
+    return documented_from_better_auth(cached)
+
+
+def _better_auth_session(resolved: ResolvedSession) -> dict[str, Any]:
+    return resolved.cached_session or better_auth_session(resolved.session, resolved.token)
+
+
 class SessionView(AuthView):
     """``GET /session``: the documented contract (snake_case session, camelCase user)."""
 
@@ -165,14 +194,10 @@ class SessionView(AuthView):
         resolved = _read_session(self, request)
         if resolved is None:
             return _no_store(Response({"session": None, "user": None}))
-        cached = resolved.cached_session
-        session = (
-            documented_session(resolved.session, resolved.token)
-            if cached is None
-            else documented_from_better_auth(cached)
-        )
+        # The user first and the session (it carries the raw token) last, with no local
+        # holding the token: a failing user serializer's error page shows none.
         user = documented_user(self.state.user_payload(resolved))
-        return _no_store(Response({"session": session, "user": user}))
+        return _no_store(Response({"session": _documented_session(resolved), "user": user}))
 
 
 class GetSessionView(AuthView):
@@ -184,8 +209,8 @@ class GetSessionView(AuthView):
         resolved = _read_session(self, request)
         if resolved is None:
             return _no_store(HttpResponse(b"null", content_type="application/json"))
-        session = resolved.cached_session or better_auth_session(resolved.session, resolved.token)
-        return _no_store(Response({"session": session, "user": self.state.user_payload(resolved)}))
+        user = self.state.user_payload(resolved)  # before the session: see SessionView
+        return _no_store(Response({"session": _better_auth_session(resolved), "user": user}))
 
 
 class SignOutView(AuthView):
@@ -357,6 +382,7 @@ class ListSessionsView(AuthView):
 
     endpoint = endpoints.LIST_SESSIONS
 
+    @method_decorator(sensitive_variables())  # the list holds this browser's raw token
     def get(self, request: Request) -> HttpResponse:
         current = self.require_session()
         rows = sessions.list_user_sessions(current.session.user_id)
@@ -372,6 +398,7 @@ class RevokeSessionView(AuthView):
 
     endpoint = endpoints.REVOKE_SESSION
 
+    @method_decorator(sensitive_variables())  # the form holds another session's raw token
     def post(self, request: Request) -> HttpResponse:
         current = self.require_session()
         form = RevokeSessionSerializer(data=request.data)

@@ -6,7 +6,10 @@ Environment variables switch to production-like backends:
 
 - ``DATABASE_URL`` (for example ``postgres://postgres@127.0.0.1:5432/authsession``): PostgreSQL.
 - ``REDIS_URL`` (for example ``redis://127.0.0.1:6379/0``): Redis as the default cache, which
-  holds the rate-limit counters and the revocation marks shared by every worker.
+  holds the rate-limit counters shared by every worker. The revocation marks go to
+  ``REDIS_REVOCATION_URL``, by default the next database of the same server
+  (``redis://127.0.0.1:6379/1``): a database of their own, which counters cannot fill and a
+  ``FLUSHDB`` of the counters does not empty.
 - ``DJANGO_DEBUG`` ("1" by default), ``DJANGO_SECRET_KEY``, ``DJANGO_ALLOWED_HOSTS``
   (comma-separated, "127.0.0.1,localhost" by default), ``DJANGO_CSRF_TRUSTED_ORIGINS``
   (comma-separated), ``DJANGO_CONN_MAX_AGE`` (seconds, 0 by default).
@@ -18,6 +21,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import dj_database_url
 
@@ -89,6 +93,17 @@ DATABASES = {
     )
 }
 
+
+def next_redis_database(url: str) -> str:
+    """The same Redis server's next database: ``redis://host:6379/0`` -> ``.../1`` (Redis has
+    16 by default: with ``REDIS_URL`` on the last one, set ``REDIS_REVOCATION_URL``)."""
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    # redis-py reads ?db= before the path: the new index goes in the path alone.
+    db = int(query.pop("db", [parts.path.strip("/") or "0"])[0]) + 1
+    return urlunsplit(parts._replace(path=f"/{db}", query=urlencode(query, doseq=True)))
+
+
 REDIS_URL = os.environ.get("REDIS_URL")
 CACHES: dict[str, Any]
 if REDIS_URL:
@@ -98,10 +113,11 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "example",
         },
-        # Revocation marks in an alias of their own, never shared with rate-limit counters.
+        # Revocation marks in an alias and a Redis database of their own, never shared with
+        # rate-limit counters (system check E007).
         "authsession_revocation": {
             "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": os.environ.get("REDIS_REVOCATION_URL") or next_redis_database(REDIS_URL),
             "KEY_PREFIX": "example-revocation",
         },
     }

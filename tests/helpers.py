@@ -4,10 +4,16 @@ parsing and the JSON shapes."""
 from __future__ import annotations
 
 import re
+import shutil
 import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.cookies import Morsel
 from typing import Any
 
+import pytest
 from django.test import Client
 
 from tests.factories import DEFAULT_PASSWORD
@@ -135,3 +141,32 @@ def unreachable_redis() -> dict[str, Any]:
         "LOCATION": f"redis://127.0.0.1:{port}/0",
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
+
+
+@contextmanager
+def redis_server(*options: str) -> Iterator[int]:
+    """A Redis server of the test's own on a free loopback port, without persistence, with
+    extra ``options`` (``"--maxmemory", "10mb"``); yields its port. Skips the test when
+    ``redis-server`` or redis-py is missing."""
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("needs redis-server")
+    pytest.importorskip("redis")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    command = [server, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    process = subprocess.Popen(
+        [*command, "--appendonly", "no", *options], stdout=subprocess.DEVNULL
+    )
+    try:
+        for _ in range(50):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -8,6 +8,8 @@ from typing import Any
 
 import dj_database_url
 
+from example_project.settings import next_redis_database
+
 SECRET_KEY = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
@@ -83,10 +85,12 @@ if REDIS_URL:
             ),
         }
     }
-    # Revocation marks in a cache of their own (another Redis database would do as well):
-    # nothing else writes there, so client traffic cannot evict a mark.
+    # Revocation marks in a Redis database of their own, the next one on the same server
+    # (REDIS_URL's index + 1): nothing else writes there, so client traffic cannot evict a
+    # mark, and a test can flush it alone.
     CACHES["authsession_revocation"] = {
         **CACHES["default"],
+        "LOCATION": next_redis_database(REDIS_URL),
         "KEY_PREFIX": f"{CACHES['default']['KEY_PREFIX']}-revocation",
     }
 else:

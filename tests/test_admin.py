@@ -14,7 +14,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 from django.db import connection
-from django.test import Client, RequestFactory
+from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,7 +23,7 @@ from django_authsession.admin import SessionAdmin, UserSessionsAdminMixin
 from django_authsession.models import Session, User
 from django_authsession.tokens import sign_cookie_value
 from tests.factories import DEFAULT_PASSWORD, UserFactory, create_session
-from tests.helpers import NULL_ANSWER
+from tests.helpers import NULL_ANSWER, unreachable_redis
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.project_admin")]
 
@@ -632,3 +632,20 @@ def test_no_changelist_filter_through_the_token(admin_client, lookup: str) -> No
     response = admin_client.get(url, {lookup: session.token[:6]})
     assert response.status_code == 400
     assert admin_client.get(url, {"ip_address": session.ip_address}).status_code == 200
+
+
+def test_revoke_action_with_the_mark_store_down_says_so(settings, admin_client) -> None:
+    """Not "revoked": the rows are gone, but copies in cookie caches may still be honoured."""
+    pytest.importorskip("redis")
+    session, _ = _session()
+    with override_settings(
+        CACHES={**settings.CACHES, "marks-down": unreachable_redis()},
+        AUTHSESSION_REVOCATION_CACHE="marks-down",
+    ):
+        response = _run_action(
+            admin_client, reverse(SESSION_CHANGELIST), "revoke_selected", [session.pk]
+        )
+    assert not Session.objects.filter(pk=session.pk).exists()
+    text = " ".join(_messages(response))
+    assert "revocation store" in text and "unavailable" in text
+    assert "revoked." not in text

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from django_authsession import cookies, sessions
+from django_authsession import cookies, revocation, sessions
 from django_authsession.tokens import sign_cookie_value
 from tests.factories import DEFAULT_PASSWORD, create_session
 
@@ -133,6 +133,36 @@ def test_debug_page_shows_no_session_token(browser, user, debug_errors) -> None:
     page = response.content.decode()
     assert "storage down" in page
     assert token not in page
+
+
+def test_debug_page_of_a_failing_sign_out_shows_no_session_token(
+    browser, user, debug_errors
+) -> None:
+    """``auth.end_session`` holds the raw token while the row is deleted and marked."""
+    _, token = create_session(user)
+    browser.cookies[cookies.token_cookie_name()] = sign_cookie_value(token)
+    debug_errors(revocation, "mark_sessions")
+    response = browser.post("/api/auth/sign-out")
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "storage down" in page and "end_session" in page  # the technical page, that frame
+    assert token not in page
+
+
+def test_debug_page_of_a_failing_revoke_session_shows_no_token(browser, user, debug_errors) -> None:
+    """``revoke-session`` by token: the request's form holds another session's raw token."""
+    _, own = create_session(user)
+    _, other = create_session(user)
+    browser.cookies[cookies.token_cookie_name()] = sign_cookie_value(own)
+    debug_errors(sessions, "revoke_sessions")
+    response = browser.post(
+        "/api/auth/revoke-session", {"token": other}, content_type="application/json"
+    )
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "storage down" in page
+    assert other not in page
+    assert own not in page
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from django.core.checks import run_checks
 from django.test import override_settings
 
 from django_authsession.checks import AUTH_MIDDLEWARE, MIDDLEWARE
+from tests.helpers import redis_server
 
 
 def ids(deploy: bool = False) -> set[str]:
@@ -103,6 +103,48 @@ def test_e007_revocation_cache_shared_with_rate_limit_counters() -> None:
         assert "django_authsession.E007" not in ids()
 
 
+REDIS = "django.core.cache.backends.redis.RedisCache"
+
+
+@pytest.mark.parametrize(
+    ("counters", "marks"),
+    [
+        ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379"),  # db 0 either way
+        ("redis://127.0.0.1:6379/2", "redis://127.0.0.1/2?socket_timeout=1"),  # default port
+        ("redis://127.0.0.1:6379/2", "redis://127.0.0.1:6379?db=2"),
+        ("redis://Cache.internal:6379/1", "rediss://user:pw@cache.internal:6379/1"),
+        ("unix:///run/redis.sock?db=1", "unix:///run/redis.sock?db=1"),
+    ],
+)
+def test_e007_two_aliases_on_one_redis_database(counters: str, marks: str) -> None:
+    """Key prefixes do not separate two aliases: they share the database's memory, its
+    eviction and a FLUSHDB."""
+    caches = {
+        "default": {"BACKEND": REDIS, "LOCATION": counters, "KEY_PREFIX": "counters"},
+        "authsession_revocation": {"BACKEND": REDIS, "LOCATION": marks, "KEY_PREFIX": "marks"},
+    }
+    with override_settings(CACHES=caches):
+        assert "django_authsession.E007" in ids()
+
+
+@pytest.mark.parametrize(
+    ("counters", "marks"),
+    [
+        ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/1"),
+        ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6380/0"),
+        ("redis://10.0.0.1:6379/0", "redis://10.0.0.2:6379/0"),
+        ("unix:///run/redis.sock?db=0", "unix:///run/redis.sock?db=1"),
+    ],
+)
+def test_e007_marks_on_a_redis_database_of_their_own(counters: str, marks: str) -> None:
+    caches = {
+        "default": {"BACKEND": REDIS, "LOCATION": counters},
+        "authsession_revocation": {"BACKEND": REDIS, "LOCATION": marks},
+    }
+    with override_settings(CACHES=caches):
+        assert "django_authsession.E007" not in ids()
+
+
 def test_e008_malformed_trusted_proxy(settings) -> None:
     settings.AUTHSESSION_TRUSTED_PROXIES = ["10.0.0.0/8", "10.0.0.300", "proxy.internal"]
     errors = [m for m in run_checks() if m.id == "django_authsession.E008"]
@@ -125,40 +167,8 @@ def test_e009_per_process_revocation_cache_in_deploy() -> None:
 @pytest.fixture
 def evicting_redis() -> Iterator[int]:
     """A Redis server of the test's own, with a memory limit and an evicting policy."""
-    server = shutil.which("redis-server")
-    if server is None:
-        pytest.skip("needs redis-server")
-    pytest.importorskip("redis")
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            server,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--maxmemory",
-            "10mb",
-            "--maxmemory-policy",
-            "volatile-lru",
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(50):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+    with redis_server("--maxmemory", "10mb", "--maxmemory-policy", "volatile-lru") as port:
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_w004_evicting_redis_policy(evicting_redis) -> None:

@@ -20,6 +20,7 @@ from tests.factories import DEFAULT_PASSWORD
 from tests.helpers import NULL_ANSWER, cleared, origin_client, set_value, sign_in, signed_in_token
 
 URL = "/api/auth/session"
+GET_SESSION = "/api/auth/get-session"
 pytestmark = pytest.mark.django_db
 
 
@@ -353,3 +354,27 @@ def test_queryset_delete_of_users_ends_warm_caches(user) -> None:
     type(user).objects.filter(pk=user.pk).delete()
     assert a.get(URL).json() == NULL_ANSWER
     assert b.get(URL).json() == NULL_ANSWER
+
+
+def test_a_cookie_cache_is_trusted_for_the_configured_max_age_whatever_it_says(
+    settings, client, user, django_assert_num_queries
+) -> None:
+    """A cookie cache signed with a longer life (by an older setting, or a Better Auth server
+    sharing the secret) is honoured for AUTHSESSION_COOKIE_CACHE_MAX_AGE after it was written,
+    not for as long as its own expiresAt says: revocation marks live only that long."""
+    signed_in_token(client, user.email)
+    session = client.get(GET_SESSION, {"disableCookieCache": "true"}).json()
+    settings.AUTHSESSION_COOKIE_CACHE_MAX_AGE = 600
+    written = int(time.time() * 1000) - 305 * 1000  # 305 s ago, good for an hour
+    client.cookies[cookies.data_cookie_name()] = cookie_cache.encode_session_data(
+        session["session"],
+        session["user"],
+        secret=settings.SECRET_KEY,
+        max_age=3600,
+        now_ms=written,
+    )
+    with django_assert_num_queries(0):  # within the configured age: a hit
+        assert client.get(URL).json()["user"]["email"] == user.email
+    settings.AUTHSESSION_COOKIE_CACHE_MAX_AGE = 300
+    with django_assert_num_queries(1):  # past it: the database answers
+        assert client.get(URL).json()["user"]["email"] == user.email

@@ -8,6 +8,7 @@ from django.test import Client
 
 from django_authsession import cookies
 from django_authsession.models import Session
+from django_authsession.wire.chunks import MAX_CHUNKS
 from tests.factories import create_session
 from tests.helpers import NULL_ANSWER, cleared, sign_in
 
@@ -118,3 +119,23 @@ def test_unknown_host_header_is_a_400_not_a_500(signed_in) -> None:
     response = client.post(URL, HTTP_HOST="evil.example", HTTP_ORIGIN="http://evil.example")
     assert response.status_code == 400
     assert Session.objects.filter(pk=session.pk).exists()
+
+
+def test_one_deletion_per_cookie_name_the_app_owns(signed_in) -> None:
+    """190 ``session_data.N`` cookies sent: deletions for the names a server of ours can set
+    (the token, the cache and its chunks .0 to .99), each once, not one per cookie sent."""
+    client, _, _ = signed_in
+    data = cookies.data_cookie_name()
+    for i in range(190):
+        client.cookies[f"{data}.{i}"] = "x"
+    response = client.post(URL)
+    assert response.json() == {"success": True}
+    lines = [line for line in str(response.cookies).splitlines() if line.startswith("Set-Cookie")]
+    names = [line.split(":", 1)[1].split("=", 1)[0].strip() for line in lines]
+    assert len(names) == len(set(names))
+    assert set(names) == {
+        cookies.token_cookie_name(),
+        data,
+        *(f"{data}.{i}" for i in range(MAX_CHUNKS)),
+    }
+    assert all(cleared(response, name) for name in names)

@@ -97,13 +97,14 @@ def join_chunks(cookies: Mapping[str, str], name: str) -> str | None:
 
 
 def chunk_names(cookies: Mapping[str, str], name: str) -> list[str]:
-    """All cookie names present in the request that belong to this cookie (plain and chunks).
+    """The cookie names present in the request that belong to this cookie: the plain name and
+    the chunks ``.0`` to ``.99``, the most Better Auth (or this app) ever writes.
 
-    So the caller can clear them; the same set Better Auth expires before writing new chunks.
-    """
+    So the caller can clear them, one deletion per name: a request that sends more chunks than
+    that (190 of them) gets no deletion for names no server of ours could have set."""
     indices = _chunk_indices(cookies, name)
     found = [name] if name in cookies else []
-    return found + [indices[i] for i in sorted(indices)]
+    return found + [indices[i] for i in sorted(indices) if i < MAX_CHUNKS]
 
 
 def _chunk_indices(cookies: Mapping[str, str], name: str) -> dict[int, str]:
