@@ -28,7 +28,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import account_limit, auth, debug, endpoints, origin, ratelimit, security, sessions
+from . import (
+    account_limit,
+    auth,
+    debug,
+    device_cookie,
+    endpoints,
+    origin,
+    ratelimit,
+    security,
+    sessions,
+)
 from .adapter import EmailTaken, get_adapter
 from .client_ip import UnknownClientAddress
 from .conf import app_settings
@@ -349,6 +359,7 @@ class ChangePasswordView(AuthView):
             sessions.revoke_user_sessions(user.pk, reason="password-change")
         session, token = sessions.create_session(user, request._request, remember=remember)
         resolved = self.state.start(session, token, remember=remember)
+        device_cookie.remember_device(request._request, None, user)
         return _no_store(Response({"token": token, "user": self.state.user_payload(resolved)}))
 
 
