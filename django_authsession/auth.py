@@ -22,6 +22,9 @@ from .state import SessionState, get_state
 # Set on a request whose app session ``logout`` ended, so the ``user_logged_out`` receiver
 # (which serves Django's own ``logout()``) does not end it a second time.
 LOGGED_OUT_ATTRIBUTE = "_authsession_logged_out"
+# The password checks Django's ``authenticate()`` counted during a request before it knew
+# their outcome (see :mod:`.backends`): the middleware gives back those that did not fail.
+PENDING_CHECKS_ATTRIBUTE = "_authsession_attempts"
 
 
 def _http_request(request: Any) -> HttpRequest:

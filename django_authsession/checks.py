@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.utils.module_loading import import_string
 
+from .backends import BACKEND_PATH
 from .client_ip import invalid_proxies
 from .conf import app_settings
 from .ratelimit import check_rate_settings  # noqa: F401  (registers the rate-limit checks)
@@ -38,10 +39,9 @@ REDIS_CHECK_TIMEOUT = 1.0  # seconds: `check --deploy` must not hang on an unrea
 
 def _same_store(a: dict[str, Any], b: dict[str, Any]) -> bool:
     """Two aliases of one store: local-memory caches with one LOCATION share their entries."""
-    return (
-        a.get("BACKEND") == b.get("BACKEND") == LOCAL_MEMORY_CACHE
-        and a.get("LOCATION", "") == b.get("LOCATION", "")
-    )
+    return a.get("BACKEND") == b.get("BACKEND") == LOCAL_MEMORY_CACHE and a.get(
+        "LOCATION", ""
+    ) == b.get("LOCATION", "")
 
 
 def _revocation_cache_errors() -> list[Any]:
@@ -144,7 +144,27 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
         )
     errors.extend(_revocation_cache_errors())
     errors.extend(_trusted_proxy_errors())
+    errors.extend(_failure_limit_backend_errors())
     return errors
+
+
+def _failure_limit_backend_errors() -> list[Any]:
+    """Django's own ``authenticate()`` (the admin's login form) is limited only through the
+    backend, and only when it runs before the backends that check passwords."""
+    backends = list(getattr(settings, "AUTHENTICATION_BACKENDS", []))
+    if backends[:1] == [BACKEND_PATH]:
+        return []
+    where = "is not first in" if BACKEND_PATH in backends else "is not in"
+    return [
+        Error(
+            f"{BACKEND_PATH} {where} AUTHENTICATION_BACKENDS: password checks made by "
+            "Django's authenticate() (the admin's login form, LoginView) escape the failed "
+            "sign-in limits.",
+            hint=f'Put "{BACKEND_PATH}" first in AUTHENTICATION_BACKENDS, before the backends '
+            "that check passwords.",
+            id="django_authsession.E024",
+        )
+    ]
 
 
 def _redis_eviction_policy(config: dict[str, Any]) -> tuple[str, int] | None:
