@@ -1,8 +1,8 @@
 """One comparison of emails for the lookup and the failed sign-in limit.
 
-The per-account limit is keyed on the account itself once the lookup finds it, so no spelling
-of an email that the database's case mapping resolves to the account (``vıctım2`` with dotless
-i, ``ſ`` long s, the Kelvin sign) reaches it with a fresh counter. The lookup is
+The per-account limit is keyed on the account itself once the lookup finds it, so no
+spelling of an email that the database's case mapping resolves to the account (a dotless i,
+a long s, the Kelvin sign) reaches it with a fresh counter. The lookup is
 ``LOWER(email) = LOWER(%s)``, which the supplied model's unique index on ``Lower("email")``
 serves (no sequential scan of the user table per sign-in)."""
 
@@ -45,9 +45,9 @@ def attempt(email: str, password: str, address: str) -> Any:
 
 
 VARIANTS = [
-    ("victim2@example.com", "vıctım2@example.com"),  # dotless i: UPPER("ı") = "I"
-    ("alice.smith@example.com", "alice.ſmith@example.com"),  # long s: UPPER("ſ") = "S"
-    ("kelvin@example.com", "\u212aelvin@example.com"),  # Kelvin sign: LOWER("K") = "k"
+    ("victim2@example.com", "v\u0131ct\u0131m2@example.com"),  # dotless i: UPPER = "I"
+    ("alice.smith@example.com", "alice.\u017fmith@example.com"),  # long s: UPPER = "S"
+    ("kelvin@example.com", "\u212aelvin@example.com"),  # Kelvin sign: LOWER = "k"
     ("mixed@example.com", "MiXeD@Example.COM"),
 ]
 
@@ -70,10 +70,11 @@ def test_no_spelling_reaches_a_locked_account_with_a_fresh_counter(email, varian
 
 @postgresql
 def test_failures_under_spellings_of_the_account_lock_it() -> None:
-    user = UserFactory(email="kelvin@example.com")
-    for i, spelling in enumerate(["KELVIN@example.com", "\u212aelvin@example.com", "Kelvin@x"]):
-        attempt(spelling.replace("@x", "@example.com"), "wrong-guess", f"203.0.113.{i + 1}")
-    assert attempt(user.email, DEFAULT_PASSWORD, "198.51.100.7").status_code == 429
+    UserFactory(email="kelvin@example.com")
+    spellings = ["KELVIN@example.com", "\u212aelvin@example.com", "Kelvin@EXAMPLE.com"]
+    for i, spelling in enumerate(spellings):
+        assert attempt(spelling, "wrong-guess", f"203.0.113.{i + 1}").status_code == 401
+    assert attempt("kelvin@example.com", DEFAULT_PASSWORD, "198.51.100.7").status_code == 429
 
 
 def test_the_lookup_ignores_letter_case(db) -> None:
