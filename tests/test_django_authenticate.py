@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.contrib.auth import authenticate
+from asgiref.sync import async_to_sync
+from django.contrib.auth import aauthenticate, authenticate
 from django.http import HttpRequest, JsonResponse
 from django.test import Client, RequestFactory
 
@@ -157,3 +158,16 @@ def test_authenticate_without_a_request_is_counted(settings, staff) -> None:
     assert authenticate(None, username=name, password="wrong") is None
     assert authenticate(None, username=name, password="wrong") is None
     assert authenticate(None, username=name, password=DEFAULT_PASSWORD) is None  # locked
+
+
+def test_aauthenticate_is_limited_as_well(settings, staff) -> None:
+    settings.AUTHSESSION_ACCOUNT_FAILURE_LIMIT = "2/900s"
+    name = staff.get_username()
+
+    async def check(password: str) -> Any:
+        request = RequestFactory().post("/", REMOTE_ADDR="203.0.113.4")
+        return await aauthenticate(request, username=name, password=password)
+
+    assert async_to_sync(check)("wrong") is None
+    assert async_to_sync(check)("wrong") is None
+    assert async_to_sync(check)(DEFAULT_PASSWORD) is None  # locked
