@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.checks import Error, Tags, Warning, register
+from django.db.models import F
+from django.db.models.functions import Lower
 from django.utils.module_loading import import_string
 
 from .backends import BACKEND_PATH
@@ -282,7 +285,39 @@ def check_deploy(app_configs: Any = None, **kwargs: Any) -> list[Any]:
             )
         )
     warnings.extend(_revocation_cache_deploy_messages())
+    warnings.extend(_email_index_warnings())
     return warnings
+
+
+def _serves_email_lookup(expressions: Any, field: str) -> bool:
+    """Is the first expression ``Lower(<field>)``, as the sign-in lookup compares?"""
+    if not expressions:
+        return False
+    first = expressions[0]
+    if not isinstance(first, Lower):
+        return False
+    source = first.get_source_expressions()[0]
+    return isinstance(source, F) and getattr(source, "name", None) == field
+
+
+def _email_index_warnings() -> list[Any]:
+    """Sign-in and sign-up look the user up by ``LOWER(email)``: without an index on that
+    expression every one of them scans the user table."""
+    model = get_user_model()
+    field = model.get_email_field_name()
+    meta = model._meta
+    candidates = [*meta.indexes, *meta.constraints]
+    if any(_serves_email_lookup(getattr(c, "expressions", ()), field) for c in candidates):
+        return []
+    return [
+        Warning(
+            f"Sign-in looks users up by LOWER({field}), which no index of {meta.label} "
+            "serves: each sign-in and sign-up reads the whole user table.",
+            hint=f'Add models.Index(Lower("{field}"), name="...") to {meta.label}\'s '
+            "Meta.indexes (django.db.models.functions.Lower) and run makemigrations.",
+            id="django_authsession.W016",
+        )
+    ]
 
 
 def _cache_locations(config: dict[str, Any]) -> list[str]:

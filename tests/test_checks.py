@@ -68,6 +68,20 @@ def test_e024_failure_limit_backend_missing_or_not_first(settings) -> None:
     assert "django_authsession.E024" not in ids()
 
 
+@pytest.mark.supplied_user_model
+def test_w016_not_for_the_supplied_model_and_its_email_index() -> None:
+    assert "django_authsession.W016" not in ids(deploy=True)
+
+
+@pytest.mark.custom_user_model
+def test_w016_a_user_model_without_an_index_for_the_email_lookup() -> None:
+    [warning] = [
+        m for m in run_checks(include_deployment_checks=True) if m.id == "django_authsession.W016"
+    ]
+    assert "LOWER(email)" in warning.msg and "accounts.User" in warning.msg
+    assert 'Lower("email")' in (warning.hint or "")
+
+
 def test_w001_insecure_cookies_in_deploy(settings) -> None:
     settings.AUTHSESSION_USE_SECURE_COOKIES = False
     assert "django_authsession.W001" in ids(deploy=True)
