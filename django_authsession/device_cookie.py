@@ -9,7 +9,8 @@ with the session cookies' attributes, kept ``AUTHSESSION_DEVICE_COOKIE_MAX_AGE``
 value is ``<device_id>.<tag>[,<tag>...]``: ``device_id`` is 22 random URL-safe characters, and
 each tag binds the device to one account, the first 22 characters of
 ``base64url(HMAC-SHA256(secret, "authsession.device|" + device_id + "|" + str(user.pk)))``;
-at most five tags, newest first.
+at most five tags, newest first. (A value with a comma goes out quoted, as Python's cookie
+module writes it, ``"<id>.<tag>\\054<tag>"``, and Django reads it back unquoted.)
 """
 
 from __future__ import annotations
