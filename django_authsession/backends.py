@@ -33,7 +33,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
-from . import account_limit, endpoints, ratelimit
+from . import account_limit, endpoints, ratelimit, security
 from .auth import PENDING_CHECKS_ATTRIBUTE
 from .client_ip import UnknownClientAddress
 
@@ -48,6 +48,10 @@ _REFUSED_ATTRIBUTE = "_authsession_refused"
 
 class FailureLimitReached(PermissionDenied):
     """The address or the account has used up its failed password checks for now."""
+
+    def __init__(self, message: str, group: str) -> None:
+        super().__init__(message)
+        self.group = group
 
 
 def _http_request(request: Any) -> HttpRequest | None:
@@ -105,9 +109,10 @@ class FailureLimitBackend:
             return None
         try:
             return self._reserve(http_request, username, credentials)
-        except FailureLimitReached:
+        except FailureLimitReached as exc:
             if http_request is not None:
                 setattr(http_request, _REFUSED_ATTRIBUTE, True)
+                security.log_event(security.RATE_LIMITED, http_request, group=exc.group)
             raise
 
     def _reserve(
@@ -115,16 +120,22 @@ class FailureLimitBackend:
     ) -> None:
         try:
             if http_request is not None and _address_used_up(http_request):
-                raise FailureLimitReached("Too many failed sign-ins from this address.")
+                raise FailureLimitReached(
+                    "Too many failed sign-ins from this address.", ADDRESS_GROUP
+                )
             identifier = _identifier(username, credentials)
             if identifier is None:
                 return None
             attempt = account_limit.reserve(http_request, _account(identifier), identifier)
         except account_limit.Locked as exc:
-            raise FailureLimitReached("Too many failed sign-ins for this account.") from exc
+            raise FailureLimitReached(
+                "Too many failed sign-ins for this account.", exc.group
+            ) from exc
         except (ratelimit.CounterStoreDown, UnknownClientAddress) as exc:
             # Guessing must not run uncounted: refused as the endpoint refuses (503/403).
-            raise FailureLimitReached("The failure counters cannot be read.") from exc
+            raise FailureLimitReached(
+                "The failure counters cannot be read.", "unavailable"
+            ) from exc
         if http_request is None:
             attempt.succeeded()  # nothing to settle it on: a check; a failure is counted below
         else:

@@ -171,3 +171,12 @@ def test_aauthenticate_is_limited_as_well(settings, staff) -> None:
     assert async_to_sync(check)("wrong") is None
     assert async_to_sync(check)("wrong") is None
     assert async_to_sync(check)(DEFAULT_PASSWORD) is None  # locked
+
+
+def test_a_refused_check_is_logged(settings, staff, caplog) -> None:
+    settings.AUTHSESSION_ACCOUNT_FAILURE_LIMIT = "1/900s"
+    admin_login(staff, "wrong")
+    with caplog.at_level("WARNING", logger="django_authsession.security"):
+        assert not admin_login(staff, DEFAULT_PASSWORD).logged_in
+    assert any("rate_limited" in r.getMessage() for r in caplog.records)
+    assert DEFAULT_PASSWORD not in caplog.text
