@@ -29,6 +29,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.cache import caches
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import IntegrityError, models, router, transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
@@ -53,6 +56,19 @@ AVATAR_FIELDS = ("avatar", "image")
 USERNAME_ATTEMPTS = 3  # a concurrent sign-up can take a generated username first
 SIGN_UP_LOCK_SECONDS = 10
 _NOT_USERNAME = re.compile(r"[^\w.@+-]")  # what Django's UnicodeUsernameValidator refuses
+
+
+# Where ``UserAdapter.lookup`` keeps the user it found for an email during one request.
+_FOUND_ATTRIBUTE = "_authsession_found_user"
+
+
+def email_lookup(model: type[models.Model], email: str) -> Q:
+    """The users whose email is ``email`` in any letter case, compared as the database
+    compares it: ``LOWER(email) = LOWER(%s)``, one normalisation on both sides, matching the
+    supplied model's unique index on ``Lower("email")`` (so the lookup uses it). A project's
+    own model gets the same lookup; an index on ``Lower(<email field>)`` makes it fast."""
+    field = model.get_email_field_name()  # type: ignore[attr-defined]
+    return Q(Exact(Lower(field), Lower(Value(email, output_field=models.CharField()))))
 
 
 class EmailTaken(Exception):
@@ -154,17 +170,28 @@ class UserAdapter:
         When the model does not make emails unique and several users share one, none is
         returned: signing in to an arbitrary one of them would be worse than refusing."""
         model = get_user_model()
-        lookup = {f"{model.get_email_field_name()}__iexact": self.normalize_email(email)}
-        found = list(model._default_manager.filter(**lookup).order_by("pk")[:2])
+        lookup = email_lookup(model, self.normalize_email(email))
+        found = list(model._default_manager.filter(lookup).order_by("pk")[:2])
         if len(found) > 1:
             logger.warning("Several users share one email address; sign-in refused.")
             return None
         return found[0] if found else None
 
+    def lookup(self, request: HttpRequest, email: str) -> Any | None:
+        """``find_user_by_email``, once per request and email: the sign-in endpoint finds the
+        account to count a failure against before ``authenticate`` checks the password."""
+        found: tuple[str, Any] | None = getattr(request, _FOUND_ATTRIBUTE, None)
+        if found is not None and found[0] == email:
+            return found[1]
+        user = self.find_user_by_email(email)
+        setattr(request, _FOUND_ATTRIBUTE, (email, user))
+        return user
+
     def email_taken(self, email: str) -> bool:
         model = get_user_model()
-        lookup = {f"{model.get_email_field_name()}__iexact": self.normalize_email(email)}
-        return model._default_manager.filter(**lookup).exists()
+        return model._default_manager.filter(
+            email_lookup(model, self.normalize_email(email))
+        ).exists()
 
     def authenticate(self, request: HttpRequest, email: str, password: str) -> Any | None:
         """The active user with this email and password, else ``None``.
@@ -173,7 +200,7 @@ class UserAdapter:
         username, so ``AUTHENTICATION_BACKENDS`` (lockouts, audit, ``user_can_authenticate``)
         decide. An unknown email costs one password hash as well, so neither the answer nor
         its timing tells whether the email has an account."""
-        user = self.find_user_by_email(email)
+        user = self.lookup(request, email)
         if user is None:
             make_password(password)
             user_login_failed.send(
@@ -193,13 +220,17 @@ class UserAdapter:
 
         Raises :class:`EmailTaken`, or Django's ``ValidationError`` (answered as 400
         ``VALIDATION_ERROR`` naming the field) for a bad value or a password the validators
-        refuse."""
+        refuse. The user is built and validated (the password too) before anything looks at
+        whether the email has an account, so a refused password answers the same whether or
+        not it has."""
         email = self.normalize_email(data["email"])
+        user = self.new_user(request, {**data, "email": email})
         with _sign_up_lock(email):
             if self.email_taken(email):
                 raise EmailTaken(email)
             for attempt in range(USERNAME_ATTEMPTS):
-                user = self.new_user(request, {**data, "email": email})
+                if attempt:
+                    user = self.new_user(request, {**data, "email": email})
                 try:
                     with transaction.atomic(using=user._state.db):
                         user.save()

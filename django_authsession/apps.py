@@ -14,11 +14,16 @@ class AuthSessionConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django.contrib.auth import get_user_model, user_logged_out
+        from django.contrib.auth import (
+            get_user_model,
+            user_logged_in,
+            user_logged_out,
+            user_login_failed,
+        )
         from django.core.signals import setting_changed
         from django.db.models.signals import post_save, pre_delete
 
-        from . import checks, receivers  # noqa: F401  (checks register on import)
+        from . import backends, checks, receivers  # noqa: F401  (checks register on import)
         from .conf import app_settings
 
         if importlib.util.find_spec("drf_spectacular") is not None:
@@ -37,4 +42,12 @@ class AuthSessionConfig(AppConfig):
         )
         user_logged_out.connect(
             receivers.end_session_on_logout, dispatch_uid="django_authsession.end_on_logout"
+        )
+        user_logged_in.connect(
+            receivers.remember_device_on_login,
+            dispatch_uid="django_authsession.remember_device",
+        )
+        user_logged_in.connect(backends.settle, dispatch_uid="django_authsession.settle_checks")
+        user_login_failed.connect(
+            backends.count_failure, dispatch_uid="django_authsession.count_failure"
         )

@@ -16,13 +16,16 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.views.decorators.debug import sensitive_variables
 
-from . import sessions
+from . import device_cookie, sessions
 from .sessions import ResolvedSession
 from .state import SessionState, get_state
 
 # Set on a request whose app session ``logout`` ended, so the ``user_logged_out`` receiver
 # (which serves Django's own ``logout()``) does not end it a second time.
 LOGGED_OUT_ATTRIBUTE = "_authsession_logged_out"
+# The password checks Django's ``authenticate()`` counted during a request before it knew
+# their outcome (see :mod:`.backends`): the middleware gives back those that did not fail.
+PENDING_CHECKS_ATTRIBUTE = "_authsession_attempts"
 
 
 def _http_request(request: Any) -> HttpRequest:
@@ -37,8 +40,9 @@ def login(request: Any, user: Any, *, remember: bool = True) -> ResolvedSession:
     A session this browser already held ends first (reason ``"replaced"``), so signing in never
     leaves an orphan behind. ``remember=False`` gives a browser-session cookie and a session
     that is not extended, as ``rememberMe: false`` does. Sends ``session_created`` and Django's
-    ``user_logged_in``. Returns the new session (``.token`` is the raw token; show it only to
-    this browser). Needs ``AuthSessionMiddleware``, which writes the cookies."""
+    ``user_logged_in``, and marks the browser as one the user signs in from (the device
+    cookie, :mod:`.device_cookie`). Returns the new session (``.token`` is the raw token; show
+    it only to this browser). Needs ``AuthSessionMiddleware``, which writes the cookies."""
     http_request = _http_request(request)
     if user is None or user.pk is None:
         raise ValueError("login() needs a saved user.")
@@ -52,6 +56,7 @@ def login(request: Any, user: Any, *, remember: bool = True) -> ResolvedSession:
     resolved = state.start(session, token, remember=remember)
     http_request.auth_session = resolved  # type: ignore[attr-defined]
     http_request.user = user
+    device_cookie.remember_device(http_request, None, user)
     user_logged_in.send(sender=user.__class__, request=http_request, user=user)
     return resolved
 

@@ -6,9 +6,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.checks import Error, Tags, Warning, register
+from django.db.models import F
+from django.db.models.functions import Lower
 from django.utils.module_loading import import_string
 
+from .backends import BACKEND_PATH
 from .client_ip import invalid_proxies
 from .conf import app_settings
 from .ratelimit import check_rate_settings  # noqa: F401  (registers the rate-limit checks)
@@ -171,7 +175,27 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
         )
     errors.extend(_revocation_cache_errors())
     errors.extend(_trusted_proxy_errors())
+    errors.extend(_failure_limit_backend_errors())
     return errors
+
+
+def _failure_limit_backend_errors() -> list[Any]:
+    """Django's own ``authenticate()`` (the admin's login form) is limited only through the
+    backend, and only when it runs before the backends that check passwords."""
+    backends = list(getattr(settings, "AUTHENTICATION_BACKENDS", []))
+    if backends[:1] == [BACKEND_PATH]:
+        return []
+    where = "is not first in" if BACKEND_PATH in backends else "is not in"
+    return [
+        Error(
+            f"{BACKEND_PATH} {where} AUTHENTICATION_BACKENDS: password checks made by "
+            "Django's authenticate() (the admin's login form, LoginView) escape the failed "
+            "sign-in limits.",
+            hint=f'Put "{BACKEND_PATH}" first in AUTHENTICATION_BACKENDS, before the backends '
+            "that check passwords.",
+            id="django_authsession.E024",
+        )
+    ]
 
 
 def _redis_eviction_policy(config: dict[str, Any]) -> tuple[str, int] | None:
@@ -289,7 +313,39 @@ def check_deploy(app_configs: Any = None, **kwargs: Any) -> list[Any]:
             )
         )
     warnings.extend(_revocation_cache_deploy_messages())
+    warnings.extend(_email_index_warnings())
     return warnings
+
+
+def _serves_email_lookup(expressions: Any, field: str) -> bool:
+    """Is the first expression ``Lower(<field>)``, as the sign-in lookup compares?"""
+    if not expressions:
+        return False
+    first = expressions[0]
+    if not isinstance(first, Lower):
+        return False
+    source = first.get_source_expressions()[0]
+    return isinstance(source, F) and getattr(source, "name", None) == field
+
+
+def _email_index_warnings() -> list[Any]:
+    """Sign-in and sign-up look the user up by ``LOWER(email)``: without an index on that
+    expression every one of them scans the user table."""
+    model = get_user_model()
+    field = model.get_email_field_name()
+    meta = model._meta
+    candidates = [*meta.indexes, *meta.constraints]
+    if any(_serves_email_lookup(getattr(c, "expressions", ()), field) for c in candidates):
+        return []
+    return [
+        Warning(
+            f"Sign-in looks users up by LOWER({field}), which no index of {meta.label} "
+            "serves: each sign-in and sign-up reads the whole user table.",
+            hint=f'Add models.Index(Lower("{field}"), name="...") to {meta.label}\'s '
+            "Meta.indexes (django.db.models.functions.Lower) and run makemigrations.",
+            id="django_authsession.W016",
+        )
+    ]
 
 
 def _cache_locations(config: dict[str, Any]) -> list[str]:

@@ -10,6 +10,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -34,7 +35,10 @@ class UserManager(BaseUserManager["AbstractUser"]):
         return (email or "").strip().lower()
 
     def get_by_natural_key(self, username: str | None) -> AbstractUser:
-        return self.get(email__iexact=self.normalize_email(username))
+        """Any letter case, compared as the sign-in endpoint compares (``LOWER`` on both
+        sides, which the unique index on ``Lower("email")`` serves)."""
+        value = models.Value(self.normalize_email(username), output_field=models.CharField())
+        return self.get(Exact(Lower("email"), Lower(value)))
 
     def _create(self, email: str, password: str | None, **fields: Any) -> AbstractUser:
         if not email:

@@ -29,7 +29,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import account_limit, auth, debug, endpoints, origin, ratelimit, security, sessions
+from . import (
+    account_limit,
+    auth,
+    debug,
+    device_cookie,
+    endpoints,
+    origin,
+    ratelimit,
+    security,
+    sessions,
+)
 from .adapter import EmailTaken, get_adapter
 from .client_ip import UnknownClientAddress
 from .conf import app_settings
@@ -290,11 +300,18 @@ class SignInEmailView(AuthView):
         data = form.validated_data
         callback = data.get("callbackURL") or None
         _check_callback(callback, request._request)
-        account_limit.check(request._request, data["email"])
-        user = get_adapter().authenticate(request._request, data["email"], data["password"])
+        http_request, adapter = request._request, get_adapter()
+        # Counted against the account (by its primary key when it exists) before the password
+        # is checked; Django's authenticate() inside is not counted a second time.
+        attempt = account_limit.begin(
+            http_request, adapter.lookup(http_request, data["email"]), data["email"]
+        )
+        account_limit.counted_here(http_request)
+        user = adapter.authenticate(http_request, data["email"], data["password"])
         if user is None:
-            account_limit.record_failure(request._request, data["email"])
+            attempt.failed()
             raise invalid_credentials()
+        attempt.succeeded()
         token, user_json = _signed_in(self, request, user, remember=data["rememberMe"])
         body: dict[str, Any] = {"redirect": bool(callback), "token": token}
         if callback:
@@ -355,13 +372,16 @@ class ChangePasswordView(AuthView):
             raise AuthError(400, "PASSWORD_TOO_LONG", "Password too long")
         if not user.has_usable_password():
             raise AuthError(400, "CREDENTIAL_ACCOUNT_NOT_FOUND", "Credential account not found")
-        # Wrong guesses count against the account, as failed sign-ins do: a stolen cookie is
-        # no faster way to guess the password.
-        account = str(getattr(user, user.get_email_field_name(), "") or user.get_username())
-        account_limit.check(request._request, account)
+        # Wrong guesses are limited per account, as failed sign-ins are (a stolen cookie is no
+        # way to guess without limit), on a counter of their own: the sign-in lockout, which
+        # anyone can run up, never blocks the owner's signed-in browser.
+        attempt = account_limit.begin(
+            request._request, user, "", group=account_limit.CURRENT_PASSWORD_GROUP, devices=False
+        )
         if not user.check_password(data["currentPassword"]):
-            account_limit.record_failure(request._request, account)
+            attempt.failed()
             raise AuthError(400, "INVALID_PASSWORD", "Invalid password")
+        attempt.succeeded()
         try:
             validate_password(new_password, user)
         except DjangoValidationError as exc:
@@ -374,6 +394,7 @@ class ChangePasswordView(AuthView):
             sessions.revoke_user_sessions(user.pk, reason="password-change")
         session, token = sessions.create_session(user, request._request, remember=remember)
         resolved = self.state.start(session, token, remember=remember)
+        device_cookie.remember_device(request._request, None, user)
         return _no_store(Response({"token": token, "user": self.state.user_payload(resolved)}))
 
 

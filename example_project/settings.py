@@ -134,6 +134,11 @@ else:
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 AUTH_USER_MODEL = "django_authsession.User"
+# The failed sign-in limits also apply to Django's own authenticate() (the admin's login form).
+AUTHENTICATION_BACKENDS = [
+    "django_authsession.backends.FailureLimitBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -17,6 +17,11 @@ USE_TZ = True
 TIME_ZONE = "UTC"
 ROOT_URLCONF = "tests.urls"
 AUTH_USER_MODEL = "django_authsession.User"
+# The failed sign-in limits also apply to Django's own authenticate() (the admin's login form).
+AUTHENTICATION_BACKENDS = [
+    "django_authsession.backends.FailureLimitBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [

@@ -80,19 +80,34 @@ def test_wrong_current_password_is_invalid_password(user) -> None:
 
 
 def test_wrong_current_passwords_count_against_the_account(settings, user) -> None:
+    """A stolen session cookie is no way to guess the password without limit."""
     settings.AUTHSESSION_ACCOUNT_FAILURE_LIMIT = "2/900s"
     mine = signed_in_browser(user.email)
     assert change(mine, current="guess-1").status_code == 400
     assert change(mine, current="guess-2").status_code == 400
     assert change(mine).status_code == 429  # even the right one, until the window ends
-    other = Client(HTTP_ORIGIN="http://testserver")
-    response = other.post(
+
+
+def sign_in_from(address: str, password: str, email: str) -> int:
+    response = Client(HTTP_ORIGIN="http://testserver").post(
         "/api/auth/sign-in/email",
-        {"email": user.email, "password": DEFAULT_PASSWORD},
+        {"email": email, "password": password},
         content_type="application/json",
-        REMOTE_ADDR="198.51.100.9",
+        REMOTE_ADDR=address,
     )
-    assert response.status_code == 429  # one count for the account, whichever endpoint
+    return response.status_code
+
+
+def test_change_password_is_never_blocked_by_the_sign_in_lockout(settings, user) -> None:
+    """Others' wrong sign-ins lock the account for unknown browsers, not the owner's session."""
+    settings.AUTHSESSION_ACCOUNT_FAILURE_LIMIT = "3/900s"
+    mine = signed_in_browser(user.email)
+    for i in range(3):
+        assert sign_in_from(f"203.0.113.{i + 1}", "wrong-guess", user.email) == 401
+    assert sign_in_from("198.51.100.9", DEFAULT_PASSWORD, user.email) == 429  # locked
+    response = change(mine)
+    assert response.status_code == 200, response.content
+    assert get_user_model().objects.get(pk=user.pk).check_password(NEW)
 
 
 @pytest.mark.parametrize(

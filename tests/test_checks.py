@@ -14,6 +14,7 @@ import pytest
 from django.core.checks import run_checks
 from django.test import override_settings
 
+from django_authsession.backends import BACKEND_PATH
 from django_authsession.checks import AUTH_MIDDLEWARE, MIDDLEWARE
 from tests.helpers import redis_server
 
@@ -54,6 +55,31 @@ def test_e004_user_serializer_import(settings) -> None:
 def test_e005_update_age_shorter_than_lifetime(settings) -> None:
     settings.AUTHSESSION_UPDATE_AGE = settings.AUTHSESSION_EXPIRES_IN = 3600
     assert "django_authsession.E005" in ids()
+
+
+def test_e024_failure_limit_backend_missing_or_not_first(settings) -> None:
+    model_backend = "django.contrib.auth.backends.ModelBackend"
+    settings.AUTHENTICATION_BACKENDS = [model_backend]
+    assert "django_authsession.E024" in ids()
+    settings.AUTHENTICATION_BACKENDS = [model_backend, BACKEND_PATH]
+    [error] = [m for m in run_checks() if m.id == "django_authsession.E024"]
+    assert "is not first" in error.msg and BACKEND_PATH in (error.hint or "")
+    settings.AUTHENTICATION_BACKENDS = [BACKEND_PATH, model_backend]
+    assert "django_authsession.E024" not in ids()
+
+
+@pytest.mark.supplied_user_model
+def test_w016_not_for_the_supplied_model_and_its_email_index() -> None:
+    assert "django_authsession.W016" not in ids(deploy=True)
+
+
+@pytest.mark.custom_user_model
+def test_w016_a_user_model_without_an_index_for_the_email_lookup() -> None:
+    [warning] = [
+        m for m in run_checks(include_deployment_checks=True) if m.id == "django_authsession.W016"
+    ]
+    assert "LOWER(email)" in warning.msg and "accounts.User" in warning.msg
+    assert 'Lower("email")' in (warning.hint or "")
 
 
 def test_w001_insecure_cookies_in_deploy(settings) -> None:

@@ -4,6 +4,7 @@ session exactly once and create a user exactly once."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.db import connection, connections
 from django.test import Client
 
@@ -131,3 +133,39 @@ def test_sign_ins_racing_a_password_change_leave_no_session_alive(settings, user
         reset.set_password(DEFAULT_PASSWORD)
         reset.save()
     assert survivors == []
+
+
+class SlowHasher(MD5PasswordHasher):
+    """The test hasher, as slow as a production hash (~0.2 s), counting its checks."""
+
+    checks = 0
+    lock = threading.Lock()
+
+    def verify(self, password: str, encoded: str) -> bool:
+        with SlowHasher.lock:
+            SlowHasher.checks += 1
+        time.sleep(0.2)
+        return super().verify(password, encoded)
+
+
+def test_concurrent_guesses_do_not_exceed_the_account_limit(settings, user) -> None:
+    """The reproduction: the limit was checked, then the ~200 ms hash, then the failure
+    counted, so guesses sent together all got their hash check. Counted first, atomically,
+    at most ``limit`` passwords are checked."""
+    settings.AUTHSESSION_DEFAULT_RATE_LIMIT = None
+    settings.AUTHSESSION_ACCOUNT_FAILURE_LIMIT = "2/900s"
+    settings.PASSWORD_HASHERS = ["tests.test_concurrency.SlowHasher"]
+    SlowHasher.checks = 0
+
+    def guess(i: int) -> int:
+        response = Client(HTTP_ORIGIN="http://testserver").post(
+            "/api/auth/sign-in/email",
+            {"email": user.email, "password": f"guess-{i}"},
+            content_type="application/json",
+            REMOTE_ADDR=f"203.0.113.{i + 1}",
+        )
+        return response.status_code
+
+    statuses = sorted(run_at_once(guess))
+    assert statuses == [401, 401] + [429] * (THREADS - 2)
+    assert SlowHasher.checks == 2

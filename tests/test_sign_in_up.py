@@ -198,6 +198,30 @@ def test_sign_up_runs_project_password_validators(settings, client, db) -> None:
     assert "password" in response.json()["message"]
 
 
+def test_a_refused_password_answers_alike_whether_or_not_the_email_is_taken(
+    settings, client, db
+) -> None:
+    """The reproduction: a weak password told a taken email (422) from a free one (400),
+    creating nothing. The password is validated before the email is looked at."""
+    settings.AUTH_PASSWORD_VALIDATORS = [
+        {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"}
+    ]
+    UserFactory(email="taken@example.com")
+
+    def answer(email: str) -> tuple[int, dict]:
+        response = client.post(
+            SIGN_UP,
+            {"name": "X", "email": email, "password": "password123"},
+            content_type="application/json",
+        )
+        return response.status_code, response.json()
+
+    taken, free = answer("taken@example.com"), answer("free@example.com")
+    assert taken == free
+    assert taken[0] == 400 and taken[1]["code"] == "VALIDATION_ERROR"
+    assert get_user_model().objects.count() == 1
+
+
 def test_sign_up_can_be_disabled(settings, client, db) -> None:
     settings.AUTHSESSION_DISABLE_SIGN_UP = True
     response = client.post(
