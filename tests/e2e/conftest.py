@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import os
+import ssl
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +36,17 @@ def _server_env(database: Path) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="module")
-def asgi_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of uvicorn serving Django's ASGI application."""
-    pytest.importorskip("uvicorn")
-    env = _server_env(tmp_path_factory.mktemp("asgi") / "db.sqlite3")
+@contextmanager
+def uvicorn_server(
+    database: Path,
+    settings_module: str = "tests.e2e.server_settings",
+    extra_env: dict[str, str] | None = None,
+    tls: tuple[Path, Path] | None = None,
+) -> Iterator[str]:
+    """Runs uvicorn serving Django's ASGI application with ``settings_module`` on a freshly
+    migrated SQLite database; yields its base URL (https with ``tls``, a (key, certificate)
+    pair). Stopped on exit."""
+    env = {**_server_env(database), "DJANGO_SETTINGS_MODULE": settings_module, **(extra_env or {})}
     subprocess.run(
         [sys.executable, "-m", "django", "migrate", "--verbosity", "0"],
         cwd=ROOT,
@@ -47,29 +55,30 @@ def asgi_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         timeout=120,
     )
     port = free_port(PORTS)
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "django.core.asgi:get_asgi_application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "django.core.asgi:get_asgi_application",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
+    if tls:
+        command += ["--ssl-keyfile", str(tls[0]), "--ssl-certfile", str(tls[1])]
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
+    # The test's own throwaway certificate: the readiness probe does not verify it.
+    probe_context = ssl._create_unverified_context() if tls else None
     try:
         deadline = time.monotonic() + STARTUP_SECONDS
         while True:
             try:
-                with urllib.request.urlopen(f"{url}/api/ping/", timeout=2):
+                with urllib.request.urlopen(f"{url}/api/ping/", timeout=2, context=probe_context):
                     break
             except (urllib.error.URLError, ConnectionError):
                 if server.poll() is not None or time.monotonic() > deadline:
@@ -83,6 +92,14 @@ def asgi_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+@pytest.fixture(scope="module")
+def asgi_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of uvicorn serving Django's ASGI application."""
+    pytest.importorskip("uvicorn")
+    with uvicorn_server(tmp_path_factory.mktemp("asgi") / "db.sqlite3") as url:
+        yield url
 
 
 @pytest.fixture
