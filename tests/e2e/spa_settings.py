@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import json
 import os
+from importlib import import_module
 
-from tests.e2e.server_settings import *  # noqa: F403
-from tests.e2e.server_settings import INSTALLED_APPS, MIDDLEWARE
+_server = import_module("tests.e2e.server_settings")
+globals().update({name: value for name, value in vars(_server).items() if name.isupper()})
 
 SPA_ORIGIN = os.environ["AUTHSESSION_E2E_SPA_ORIGIN"]
 
-INSTALLED_APPS = [*INSTALLED_APPS, "corsheaders"]
+INSTALLED_APPS = [*_server.INSTALLED_APPS, "corsheaders"]
 # First, so a preflight (OPTIONS) is answered before anything else looks at it.
-MIDDLEWARE = ["corsheaders.middleware.CorsMiddleware", *MIDDLEWARE]
+MIDDLEWARE = ["corsheaders.middleware.CorsMiddleware", *_server.MIDDLEWARE]
 CORS_ALLOWED_ORIGINS = [SPA_ORIGIN]
 CORS_ALLOW_CREDENTIALS = True  # the cookies travel with the app's requests
 CSRF_TRUSTED_ORIGINS = [SPA_ORIGIN]  # the Origin rule of the app's unsafe requests
