@@ -45,8 +45,8 @@ function LoginPage({ next }) {
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    if (data) navigate(next, { replace: true }); // already signed in
-  }, [data, next]);
+    if (data && !busy) navigate(next, { replace: true }); // already signed in
+  }, [data, busy, next]);
 
   async function submit(event) {
     event.preventDefault();
