@@ -234,7 +234,7 @@ def _cookie_domain_messages() -> list[Any]:
             f"AUTHSESSION_CROSS_SUBDOMAIN_COOKIE_DOMAIN is {raw!r}, but no host in "
             f"ALLOWED_HOSTS is {domain} or below it: browsers refuse a cookie whose Domain "
             "does not cover the host that sets it.",
-            hint=f'Use the parent domain of the API\'s host (for api.example.com, "example.com").',
+            hint='Use the parent domain of the API host (for api.example.com, "example.com").',
             id="django_authsession.W013",
         )
     ]
