@@ -3,25 +3,33 @@
 ``login(request, user)`` is what ``POST /sign-in/email`` does once the password is checked, for
 flows of the project's own (an OAuth callback, a magic link, a custom form): the same cookies in
 the response, the same signals and the same writes (one session row, Django's
-``update_last_login``). ``logout(request)`` is what ``POST /sign-out`` does. Django's own
-``django.contrib.auth.logout()`` ends the app session too (see :mod:`.receivers`).
+``update_last_login``). ``logout(request)`` is what ``POST /sign-out`` does.
+
+Django's own ``django.contrib.auth.login()`` / ``alogin()`` start an app session too (any view,
+any backend: ``LoginView``, the admin, django-allauth), and Django's ``logout()`` ends it: see
+:mod:`.receivers`. With ``AUTHSESSION_ADOPT_DJANGO_SESSIONS`` a request logged in by Django's
+session alone gets an app session as well (:func:`adopt`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model, user_logged_in, user_logged_out
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY, get_user_model, user_logged_in, user_logged_out
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 
 from . import sessions
 from .sessions import ResolvedSession
-from .state import SessionState, get_state
+from .state import SessionState, Source, get_state
 
 # Set on a request whose app session ``logout`` ended, so the ``user_logged_out`` receiver
 # (which serves Django's own ``logout()``) does not end it a second time.
 LOGGED_OUT_ATTRIBUTE = "_authsession_logged_out"
+# Set while ``login`` sends ``user_logged_in``, so the receiver that serves Django's own
+# ``login()`` does not start a second session.
+LOGGING_IN_ATTRIBUTE = "_authsession_logging_in"
 
 
 def _http_request(request: Any) -> HttpRequest:
@@ -42,24 +50,91 @@ def login(request: Any, user: Any, *, remember: bool = True) -> ResolvedSession:
         raise ValueError("login() needs a saved user.")
     if not getattr(user, "is_active", True):
         raise ValueError("An inactive user cannot have a session.")
+    resolved = start(http_request, user, remember=remember)
+    setattr(http_request, LOGGING_IN_ATTRIBUTE, True)
+    try:
+        user_logged_in.send(sender=user.__class__, request=http_request, user=user)
+    finally:
+        delattr(http_request, LOGGING_IN_ATTRIBUTE)
+    return resolved
+
+
+def start(http_request: HttpRequest, user: Any, *, remember: bool) -> ResolvedSession:
+    """The one way a browser gets a new session, whoever signed it in: end what it held (the
+    session it presented, or one started earlier in this request), create the row (IP address,
+    user agent, ``session_created``), and have the response set the cookies."""
     state = get_state(http_request)
-    previous = state.token()
-    if previous is not None:
+    state.pending_login = None  # this sign-in supersedes one Django's login() announced
+    for previous in _held_tokens(state):
         sessions.revoke_token(previous, reason="replaced")
     session, token = sessions.create_session(user, http_request, remember=remember)
     resolved = state.start(session, token, remember=remember)
     http_request.auth_session = resolved  # type: ignore[attr-defined]
     http_request.user = user
-    user_logged_in.send(sender=user.__class__, request=http_request, user=user)
     return resolved
+
+
+def _held_tokens(state: SessionState) -> list[str]:
+    """Tokens of the sessions this browser holds: the one it presented, and one this request
+    started (then replaced again, as a view calling two logins in a row would)."""
+    held = []
+    outcome = state.outcome
+    if outcome is not None and outcome.source is Source.CREATED and outcome.resolved:
+        held.append(outcome.resolved.token)
+    presented = state.token()
+    if presented is not None and presented not in held:
+        held.append(presented)
+    return held
+
+
+def django_remember(request: HttpRequest) -> bool:
+    """ "Remember me" as Django's session chose it: a session that ends when the browser
+    closes (``set_expiry(0)``, as django-allauth's unticked "Remember me" does, or
+    ``SESSION_EXPIRE_AT_BROWSER_CLOSE``) gives a browser-session cookie, as
+    ``rememberMe: false`` does."""
+    django_session = getattr(request, "session", None)
+    if django_session is None:
+        return not settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+    return not django_session.get_expire_at_browser_close()
+
+
+def complete_django_login(http_request: HttpRequest, user: Any) -> ResolvedSession | None:
+    """The app session of a Django ``login()`` announced earlier in this request, started once
+    something reads the session or the response is written (by then the view has chosen "remember
+    me"). ``None`` when the user cannot have a session (inactive, or the password changed)."""
+    if user is None or user.pk is None or not getattr(user, "is_active", True):
+        return None
+    try:
+        return start(http_request, user, remember=django_remember(http_request))
+    except sessions.StalePassword:
+        return None
+
+
+def adopt(http_request: HttpRequest) -> ResolvedSession | None:
+    """An app session for the user Django's own session has logged in, for a request that
+    carries Django's session cookie and no app session cookie
+    (``AUTHSESSION_ADOPT_DJANGO_SESSIONS``). Costs what Django's ``get_user()`` costs (the
+    session and the user), plus the insert when there is a user."""
+    if getattr(http_request, "session", None) is None:
+        return None
+    from django.contrib.auth import get_user as django_get_user
+
+    if SESSION_KEY not in http_request.session:
+        return None
+    user = django_get_user(http_request)
+    if not user.is_authenticated:
+        return None
+    return complete_django_login(http_request, user)
 
 
 def logout(request: Any) -> None:
     """End this request's app session (if any) and clear its cookies in the response.
 
     Sends Django's ``user_logged_out`` (with the user when it is already loaded, else
-    ``None``, so ending a session costs one query: the delete). Django's own session, if the
-    project also uses one, is left alone: call ``django.contrib.auth.logout()`` to end both."""
+    ``None``, so ending a session costs one query: the delete). A login Django's own session
+    holds ends too (``request.session.flush()``, as Django's ``logout()`` does): every Django
+    login is an app session, so signing out of one signs out of both, and the Django session
+    cannot bring the app session back (``AUTHSESSION_ADOPT_DJANGO_SESSIONS``)."""
     http_request = _http_request(request)
     state = get_state(http_request)
     user = _loaded_user(state)
@@ -70,6 +145,9 @@ def logout(request: Any) -> None:
         request=http_request,
         user=user,
     )
+    django_session = getattr(http_request, "session", None)
+    if django_session is not None and SESSION_KEY in django_session:
+        django_session.flush()
     http_request.user = AnonymousUser()
     http_request.auth_session = None  # type: ignore[attr-defined]
 
@@ -78,6 +156,8 @@ def end_session(request: HttpRequest, state: SessionState | None = None) -> None
     """Revoke the request's session (the one it presented, or one started during it) and have
     the response clear every session cookie."""
     state = state or get_state(request)
+    state.pending_login = None  # a login announced earlier in this request ends here too
+    state.adoptable = False
     token = None
     if state.resolved:  # resolved already: reading it costs nothing
         current = state.get()

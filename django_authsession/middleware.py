@@ -7,11 +7,13 @@ from functools import partial
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 
+from .conf import app_settings
 from .cookies import token_cookie_name
 from .sessions import ResolvedSession
 from .state import STATE_ATTRIBUTE, SessionState, get_state
@@ -106,6 +108,13 @@ class AuthSessionMiddleware:
 
     def process_request(self, request: HttpRequest) -> None:
         if token_cookie_name() not in request.COOKIES:
+            if app_settings.ADOPT_DJANGO_SESSIONS and (
+                settings.SESSION_COOKIE_NAME in request.COOKIES
+            ):
+                state = get_state(request)
+                state.adoptable = True  # Django's session may be logged in: adopt it
+                request.auth_session = SimpleLazyObject(state.get)  # type: ignore[attr-defined]
+                return
             request.auth_session = None  # type: ignore[attr-defined]
             return
         state = get_state(request)
@@ -143,7 +152,7 @@ class AuthSessionMiddleware:
         """Does the response need our cookies or headers? Not when no cookie came in and no
         view signed in."""
         state: SessionState | None = getattr(request, STATE_ATTRIBUTE, None)
-        return state is not None and (state.presented or state.resolved)
+        return state is not None and state.has_work
 
     def process_response(
         self, request: HttpRequest, response: HttpResponseBase
@@ -157,5 +166,7 @@ class AuthSessionMiddleware:
             response.headers["Vary"] = "Cookie"  # what patch_vary_headers writes, without parsing
         # As Django's SessionMiddleware: a failed response must not change the browser's session.
         if response.status_code < 500:
+            if state.pending_login is not None or state.adoptable:
+                state.get()  # Django's login() in the view, or a Django login to adopt
             state.apply(response)
         return response

@@ -17,10 +17,12 @@ import logging
 import time
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.cache import BaseCache, caches
+from django.core.cache.backends.locmem import LocMemCache
 
 from . import security
-from .conf import app_settings
+from .conf import DEFAULT_REVOCATION_CACHE, app_settings
 from .wire.cookie_cache import DONT_REMEMBER_CACHE_AGE
 
 MARK_MARGIN_SECONDS = 60
@@ -28,8 +30,29 @@ SESSION_KEY = "authsession:revoked:{}"
 USER_KEY = "authsession:user:{}:revoked_before"
 
 
-def _cache() -> BaseCache:
-    return caches[app_settings.REVOCATION_CACHE]
+FALLBACK_LOCATION = "authsession-revocation-fallback"
+FALLBACK_MAX_ENTRIES = 10000
+_fallback: BaseCache | None = None
+
+
+def uses_fallback() -> bool:
+    """Is the default alias missing from ``CACHES``, so that marks live in this process only?
+    Fine for development (check ``W011``); ``check --deploy`` refuses it (``E009``)."""
+    alias = app_settings.REVOCATION_CACHE
+    return alias == DEFAULT_REVOCATION_CACHE and alias not in settings.CACHES
+
+
+def cache() -> BaseCache:
+    """The mark store: ``CACHES[AUTHSESSION_REVOCATION_CACHE]``, or a per-process local-memory
+    cache when the default alias is not configured, so a new project runs without settings."""
+    if not uses_fallback():
+        return caches[app_settings.REVOCATION_CACHE]
+    global _fallback
+    if _fallback is None:
+        _fallback = LocMemCache(
+            FALLBACK_LOCATION, {"OPTIONS": {"MAX_ENTRIES": FALLBACK_MAX_ENTRIES}}
+        )
+    return _fallback
 
 
 def _timeout() -> int:
@@ -62,7 +85,7 @@ def mark_sessions(stored_tokens: Iterable[str]) -> None:
     if not keys or not app_settings.COOKIE_CACHE:  # marks guard cookie caches, nothing else
         return
     try:
-        _cache().set_many(keys, timeout=_timeout())
+        cache().set_many(keys, timeout=_timeout())
     except Exception as exc:  # the rows are deleted already: log, do not fail the request
         _store_failed("mark_sessions", exc)
 
@@ -72,7 +95,7 @@ def mark_user(user_id: object) -> None:
     if not app_settings.COOKIE_CACHE:
         return
     try:
-        _cache().set(USER_KEY.format(user_id), int(time.time() * 1000), timeout=_timeout())
+        cache().set(USER_KEY.format(user_id), int(time.time() * 1000), timeout=_timeout())
     except Exception as exc:
         _store_failed("mark_user", exc)
 
@@ -84,7 +107,7 @@ def is_revoked(stored_token: str, user_id: object, cached_at_ms: int) -> bool:
     session_key = _session_key(stored_token)
     user_key = USER_KEY.format(user_id)
     try:
-        marks = _cache().get_many([session_key, user_key])
+        marks = cache().get_many([session_key, user_key])
     except Exception as exc:
         _store_failed("is_revoked", exc)
         return True

@@ -349,8 +349,10 @@ def revoke_sessions_of_other_passwords(user: Any, *, password_set: bool = False)
     """End the user's sessions bound to another password state than the user's current one;
     with ``password_set`` (``set_password`` was called) also the unbound ones. One query to
     read the user's sessions, plus the revocation when some are stale."""
-    rows = _primary_sessions().for_user(user.pk).values_list(
-        "pk", "token", "user_id", "password_digest"
+    rows = (
+        _primary_sessions()
+        .for_user(user.pk)
+        .values_list("pk", "token", "user_id", "password_digest")
     )
     stale = [
         (pk, token, user_id)

@@ -107,6 +107,21 @@ class SessionState:
         self.request = request
         self.presented = cookies.token_cookie_name() in request.COOKIES
         self._outcome: Outcome | None = None
+        # The user Django's own login() / alogin() logged in during this request: the app
+        # session starts when something reads the session or the response is written.
+        self.pending_login: Any | None = None
+        # AUTHSESSION_ADOPT_DJANGO_SESSIONS and Django's session cookie, but no app cookie.
+        self.adoptable = False
+
+    @property
+    def has_work(self) -> bool:
+        """Does the response need this state's cookies (or a session started)?"""
+        return (
+            self.presented
+            or self._outcome is not None
+            or self.pending_login is not None
+            or self.adoptable
+        )
 
     @property
     def resolved(self) -> bool:
@@ -128,10 +143,27 @@ class SessionState:
     ) -> ResolvedSession | None:
         """The request's session, or ``None``. Resolved once; ``disable_cookie_cache`` makes a
         cache-served answer go to the database."""
+        if self.pending_login is not None or self.adoptable:
+            started = self._start_from_django()
+            if started is not None:
+                return started
         outcome = self._outcome
         if outcome is None or (disable_cookie_cache and outcome.source is Source.CACHE):
             outcome = self._outcome = self._resolve(disable_cookie_cache, disable_refresh)
         return outcome.resolved
+
+    def _start_from_django(self) -> ResolvedSession | None:
+        """Start the app session of Django's login() in this request, or adopt the login of
+        Django's session; ``None`` when there is none to start."""
+        from . import auth  # auth builds on this module
+
+        user, self.pending_login = self.pending_login, None
+        adoptable, self.adoptable = self.adoptable, False
+        if user is not None:
+            return auth.complete_django_login(self.request, user)
+        if adoptable and self._outcome is None:
+            return auth.adopt(self.request)
+        return None
 
     def _resolve(self, disable_cookie_cache: bool, disable_refresh: bool) -> Outcome:
         now = timezone.now()
