@@ -5,14 +5,18 @@ static files; the Django API runs under uvicorn with django-cors-headers allowin
 origin with credentials. Sign in, profile, reload, sign out, the protected page redirecting:
 
 - same-site: the app on another port of 127.0.0.1, the default cookie settings (``SameSite=Lax``);
+- another subdomain of the same site (app.example.test, api.example.test), with
+  ``AUTHSESSION_CROSS_SUBDOMAIN_COOKIE_DOMAIN``;
 - cross-site: the app on ``localhost``, the API on ``127.0.0.1`` (two sites), over TLS with a
-  throwaway certificate, ``AUTHSESSION_COOKIE_SAMESITE = "None"`` and Secure cookies.
+  throwaway certificate, ``AUTHSESSION_COOKIE_SAMESITE = "None"``, Secure cookies and
+  ``AUTHSESSION_COOKIE_PARTITIONED``; without Partitioned, Chromium keeps no cookie.
 
 docs/tutorial/spa-on-another-origin.md states what these tests show. Skipped without the
 ``chromium`` executable or npm (``npm ci`` in tests/e2e is run here when needed)."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import shutil
 import ssl
@@ -21,6 +25,7 @@ import threading
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -43,6 +48,7 @@ SCREENSHOTS = HERE / "screenshots"
 EMAIL = "spa-user@example.com"
 NAME = "Spa User"
 PASSWORD = "single-page-app-42"
+VIEWPORT = {"width": 1100, "height": 800}
 INDEX_HTML = """<!doctype html>
 <html lang="en">
 <head>
@@ -83,22 +89,41 @@ def spa_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A throwaway self-signed certificate for localhost and 127.0.0.1: (key, certificate)."""
-    if shutil.which("openssl") is None:
-        pytest.skip("needs the openssl command to make a certificate")
-    folder = tmp_path_factory.mktemp("tls")
-    key, cert = folder / "key.pem", folder / "cert.pem"
-    command = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost"
-    subprocess.run(
-        [
-            *command.split(),
-            *("-keyout", str(key), "-out", str(cert)),
-            *("-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.now(timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
     )
-    return key, cert
+    folder = tmp_path_factory.mktemp("tls")
+    key_file, cert_file = folder / "key.pem", folder / "cert.pem"
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return key_file, cert_file
 
 
 class _SpaHandler(SimpleHTTPRequestHandler):
@@ -155,36 +180,59 @@ def spa_and_api(
     tmp_path: Path,
     bundle: Path,
     spa_host: str,
-    cookie_settings: dict[str, Any],
+    settings: dict[str, Any],
     tls: tuple[Path, Path] | None = None,
+    api_host: str = "127.0.0.1",
 ) -> Iterator[tuple[str, str]]:
-    """The app's origin and the API's base URL, the app served from ``spa_host``."""
+    """The app's origin and the API's base URL, the app served from ``spa_host``, the API
+    reached by the browser at ``api_host``, with ``settings`` added to the API's."""
     root = tmp_path / "spa"
     root.mkdir()
     shutil.copy(bundle, root / "app.js")
     with static_server(root, spa_host, tls) as (spa, write_index):
         env = {
             "AUTHSESSION_E2E_SPA_ORIGIN": spa,
-            "AUTHSESSION_E2E_SPA_SETTINGS": json.dumps(cookie_settings),
+            "AUTHSESSION_E2E_SPA_SETTINGS": json.dumps(settings),
         }
         with uvicorn_server(tmp_path / "db.sqlite3", "tests.e2e.spa_settings", env, tls) as server:
-            api = f"{server}/api/auth"
+            sign_up(f"{server}/api/auth", tls is not None)
+            api = f"{server.replace('127.0.0.1', api_host)}/api/auth"
             write_index(api)
-            sign_up(api, tls is not None)
             yield spa, api
 
 
+CHROMIUM_ARGS = [
+    "--ignore-certificate-errors",  # the cross-site tests' certificate is the test's own
+    # app.example.test and api.example.test: two hosts of one site, on this machine.
+    "--host-resolver-rules=MAP *.example.test 127.0.0.1",
+]
+
+
 @pytest.fixture
-def browser() -> Iterator[Any]:
+def playwright() -> Iterator[Any]:
     with sync_api.sync_playwright() as playwright:
-        # The cross-site scenario's certificate is the test's own, signed by no authority.
-        browser = playwright.chromium.launch(
-            executable_path=shutil.which("chromium"), args=["--ignore-certificate-errors"]
+        yield playwright
+
+
+@contextmanager
+def browser_context(playwright: Any, tmp_path: Path, profile: bool = False) -> Iterator[Any]:
+    """A private browsing context (Playwright's default, like an incognito window), or with
+    ``profile`` a browser on a profile directory of its own, like an ordinary window."""
+    executable = shutil.which("chromium")
+    if profile:
+        context = playwright.chromium.launch_persistent_context(
+            tmp_path / "profile", executable_path=executable, args=CHROMIUM_ARGS, viewport=VIEWPORT
         )
         try:
-            yield browser
+            yield context
         finally:
-            browser.close()
+            context.close()
+        return
+    browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    try:
+        yield browser.new_context(viewport=VIEWPORT)
+    finally:
+        browser.close()
 
 
 @contextmanager
@@ -219,9 +267,8 @@ def session_cookie(context: Any, api: str) -> dict[str, Any] | None:
     return found[0] if found else None
 
 
-def sign_in_to_sign_out(browser: Any, spa: str, api: str, name: str) -> dict[str, Any]:
-    """The scenario both tests run; returns the session cookie the browser held."""
-    context = browser.new_context(viewport={"width": 1100, "height": 800})
+def sign_in_to_sign_out(context: Any, spa: str, api: str, name: str) -> list[dict[str, Any]]:
+    """The scenario the tests run; returns the cookies the browser held once signed in."""
     page = context.new_page()
     page.set_default_timeout(15_000)
     expect = sync_api.expect
@@ -238,6 +285,7 @@ def sign_in_to_sign_out(browser: Any, spa: str, api: str, name: str) -> dict[str
         page.fill("#password", PASSWORD)
         page.click("#login-form button[type=submit]")
         expect(page.locator("#protected-greeting")).to_contain_text(EMAIL)
+        cookies = context.cookies()
         # Straight to the page asked for: no bounce through the login form (the refetch).
         assert page.evaluate("window.__routes") == [
             "/protected",
@@ -263,7 +311,8 @@ def sign_in_to_sign_out(browser: Any, spa: str, api: str, name: str) -> dict[str
 
         page.click("#sign-out")
         page.wait_for_url(f"{spa}/login")
-        assert session_cookie(context, api) is None
+        # Deleted with the attributes they were set with: none is left, on any domain.
+        assert not [c for c in context.cookies() if ".session_" in c["name"]]
         page.goto(f"{spa}/profile")
         page.wait_for_url(f"{spa}/login?next={quote('/profile', safe='')}")
         page.goto(f"{spa}/protected")
@@ -276,16 +325,97 @@ def sign_in_to_sign_out(browser: Any, spa: str, api: str, name: str) -> dict[str
         assert statuses[0] == 200 and reads[0][1] is None
         assert 429 in statuses, statuses
         assert reads[statuses.index(429)][1]["code"] == "TOO_MANY_REQUESTS"
-    context.close()
+    return cookies
+
+
+def session_token_cookie(cookies: list[dict[str, Any]]) -> dict[str, Any]:
+    (cookie,) = [c for c in cookies if c["name"].endswith(".session_token")]
     return cookie
 
 
 def test_spa_on_another_port_same_site_default_cookies(
-    browser: Any, spa_bundle: Path, tmp_path: Path
+    playwright: Any, spa_bundle: Path, tmp_path: Path
 ) -> None:
-    with spa_and_api(tmp_path, spa_bundle, "127.0.0.1", {}) as (spa, api):
+    with (
+        spa_and_api(tmp_path, spa_bundle, "127.0.0.1", {}) as (spa, api),
+        browser_context(playwright, tmp_path) as context,
+    ):
         assert spa.split(":")[:2] == api.split(":")[:2] and spa != api.split("/api/")[0]
-        cookie = sign_in_to_sign_out(browser, spa, api, "spa-same-site")
-    assert cookie["sameSite"] == "Lax"
-    assert cookie["httpOnly"] and not cookie["secure"]
+        cookies = sign_in_to_sign_out(context, spa, api, "spa-same-site")
+    cookie = session_token_cookie(cookies)
     assert cookie["name"] == "better-auth.session_token"
+    assert cookie["sameSite"] == "Lax" and cookie["httpOnly"] and not cookie["secure"]
+    assert cookie["domain"] == "127.0.0.1"  # host-only
+
+
+def test_spa_on_another_subdomain_shares_the_cookie_with_its_host(
+    playwright: Any, spa_bundle: Path, tmp_path: Path
+) -> None:
+    settings = {
+        "ALLOWED_HOSTS": ["127.0.0.1", "api.example.test"],
+        "AUTHSESSION_CROSS_SUBDOMAIN_COOKIE_DOMAIN": "example.test",
+    }
+    with (
+        spa_and_api(
+            tmp_path, spa_bundle, "app.example.test", settings, api_host="api.example.test"
+        ) as (spa, api),
+        browser_context(playwright, tmp_path) as context,
+    ):
+        assert spa.startswith("http://app.example.test:") and "//api.example.test:" in api
+        cookies = sign_in_to_sign_out(context, spa, api, "spa-subdomain")
+    cookie = session_token_cookie(cookies)
+    # Domain=example.test: sent to app.example.test (and so its own server) too.
+    assert cookie["domain"] == ".example.test"
+    assert cookie["sameSite"] == "Lax" and not cookie["secure"]
+
+
+CROSS_SITE = {"AUTHSESSION_COOKIE_SAMESITE": "None", "AUTHSESSION_USE_SECURE_COOKIES": True}
+
+
+@pytest.mark.parametrize("profile", [False, True], ids=["private-window", "profile"])
+def test_spa_on_another_site_over_tls_with_partitioned_samesite_none(
+    playwright: Any,
+    spa_bundle: Path,
+    certificate: tuple[Path, Path],
+    tmp_path: Path,
+    profile: bool,
+) -> None:
+    settings = {**CROSS_SITE, "AUTHSESSION_COOKIE_PARTITIONED": True}
+    with (
+        spa_and_api(tmp_path, spa_bundle, "localhost", settings, certificate) as (spa, api),
+        browser_context(playwright, tmp_path, profile=profile) as context,
+    ):
+        assert spa.startswith("https://localhost:") and api.startswith("https://127.0.0.1:")
+        cookies = sign_in_to_sign_out(context, spa, api, f"spa-cross-site-{profile}")
+    cookie = session_token_cookie(cookies)
+    assert cookie["name"] == "__Secure-better-auth.session_token"
+    assert cookie["sameSite"] == "None" and cookie["secure"] and cookie["httpOnly"]
+    assert cookie["partitionKey"] == "https://localhost"  # kept per top-level site: the app's
+
+
+@pytest.mark.parametrize("profile", [False, True], ids=["private-window", "profile"])
+def test_cross_site_cookie_without_partitioned_is_refused(
+    playwright: Any,
+    spa_bundle: Path,
+    certificate: tuple[Path, Path],
+    tmp_path: Path,
+    profile: bool,
+) -> None:
+    """SameSite=None and Secure without Partitioned: sign-in answers 200, yet Chromium keeps
+    no cookie (it blocks third-party cookies that are not partitioned), so the app stays
+    signed out."""
+    with (
+        spa_and_api(tmp_path, spa_bundle, "localhost", CROSS_SITE, certificate) as (spa, api),
+        browser_context(playwright, tmp_path, profile=profile) as context,
+    ):
+        page = context.new_page()
+        page.goto(f"{spa}/login")
+        page.fill("#email", EMAIL)
+        page.fill("#password", PASSWORD)
+        with page.expect_response(f"{api}/sign-in/email") as answer:
+            page.click("#login-form button[type=submit]")
+        assert answer.value.status == 200
+        page.wait_for_timeout(500)
+        sync_api.expect(page.locator("#login-form")).to_be_visible()
+        assert page.url.startswith(f"{spa}/login")
+        assert not [c for c in context.cookies() if ".session_" in c["name"]]
