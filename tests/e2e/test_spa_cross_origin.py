@@ -61,29 +61,41 @@ INDEX_HTML = """<!doctype html>
 """
 
 
-@pytest.fixture(scope="module")
-def spa_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """app.jsx and its dependencies (React, Better Auth's client) in one script, by esbuild."""
-    if not all((HERE / "node_modules" / name).is_dir() for name in ("better-auth", "esbuild")):
+SPA_SOURCE = HERE / "spa" / "app.jsx"
+NPM_PACKAGES = ("better-auth", "esbuild", "react", "react-dom")
+
+
+def build_spa(source: str, bundle: Path) -> Path:
+    """``source`` (app.jsx, or a variant of it) and its dependencies (React, Better Auth's
+    client) in one script, by esbuild from npm."""
+    if not all((HERE / "node_modules" / name).is_dir() for name in NPM_PACKAGES):
         subprocess.run(
             ["npm", "ci", "--no-audit", "--no-fund", "--silent"], cwd=HERE, check=True, timeout=300
         )
-    bundle = tmp_path_factory.mktemp("spa-build") / "app.js"
     subprocess.run(
         [
             str(HERE / "node_modules" / ".bin" / "esbuild"),
-            str(HERE / "spa" / "app.jsx"),
             "--bundle",
+            "--loader=jsx",
             "--jsx=automatic",
             "--define:process.env.NODE_ENV='production'",
             "--log-level=warning",
             f"--outfile={bundle}",
         ],
-        cwd=HERE,
+        input=source,
+        text=True,
+        cwd=SPA_SOURCE.parent,  # imports resolve from here, as from app.jsx
         check=True,
         timeout=120,
     )
     return bundle
+
+
+@pytest.fixture(scope="module")
+def spa_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The app, built once for the module's tests."""
+    source = SPA_SOURCE.read_text(encoding="utf-8")
+    return build_spa(source, tmp_path_factory.mktemp("spa-build") / "app.js")
 
 
 @pytest.fixture(scope="module")
@@ -267,8 +279,11 @@ def session_cookie(context: Any, api: str) -> dict[str, Any] | None:
     return found[0] if found else None
 
 
-def sign_in_to_sign_out(context: Any, spa: str, api: str, name: str) -> list[dict[str, Any]]:
-    """The scenario the tests run; returns the cookies the browser held once signed in."""
+def sign_in_to_sign_out(
+    context: Any, spa: str, api: str, name: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The scenario the tests run; returns the cookies the browser held once signed in: all of
+    them, and those it would send to the app's own host."""
     page = context.new_page()
     page.set_default_timeout(15_000)
     expect = sync_api.expect
@@ -285,7 +300,7 @@ def sign_in_to_sign_out(context: Any, spa: str, api: str, name: str) -> list[dic
         page.fill("#password", PASSWORD)
         page.click("#login-form button[type=submit]")
         expect(page.locator("#protected-greeting")).to_contain_text(EMAIL)
-        cookies = context.cookies()
+        cookies, at_app = context.cookies(), context.cookies(spa)
         # Straight to the page asked for: no bounce through the login form (the refetch).
         assert page.evaluate("window.__routes") == [
             "/protected",
@@ -325,7 +340,7 @@ def sign_in_to_sign_out(context: Any, spa: str, api: str, name: str) -> list[dic
         assert statuses[0] == 200 and reads[0][1] is None
         assert 429 in statuses, statuses
         assert reads[statuses.index(429)][1]["code"] == "TOO_MANY_REQUESTS"
-    return cookies
+    return cookies, at_app
 
 
 def session_token_cookie(cookies: list[dict[str, Any]]) -> dict[str, Any]:
@@ -341,19 +356,20 @@ def test_spa_on_another_port_same_site_default_cookies(
         browser_context(playwright, tmp_path) as context,
     ):
         assert spa.split(":")[:2] == api.split(":")[:2] and spa != api.split("/api/")[0]
-        cookies = sign_in_to_sign_out(context, spa, api, "spa-same-site")
+        cookies, _ = sign_in_to_sign_out(context, spa, api, "spa-same-site")
     cookie = session_token_cookie(cookies)
     assert cookie["name"] == "better-auth.session_token"
     assert cookie["sameSite"] == "Lax" and cookie["httpOnly"] and not cookie["secure"]
     assert cookie["domain"] == "127.0.0.1"  # host-only
 
 
-def test_spa_on_another_subdomain_shares_the_cookie_with_its_host(
-    playwright: Any, spa_bundle: Path, tmp_path: Path
+@pytest.mark.parametrize("domain", [None, "example.test"], ids=["host-only", "shared"])
+def test_spa_on_another_subdomain(
+    playwright: Any, spa_bundle: Path, tmp_path: Path, domain: str | None
 ) -> None:
     settings = {
         "ALLOWED_HOSTS": ["127.0.0.1", "api.example.test"],
-        "AUTHSESSION_CROSS_SUBDOMAIN_COOKIE_DOMAIN": "example.test",
+        "AUTHSESSION_CROSS_SUBDOMAIN_COOKIE_DOMAIN": domain,
     }
     with (
         spa_and_api(
@@ -362,11 +378,15 @@ def test_spa_on_another_subdomain_shares_the_cookie_with_its_host(
         browser_context(playwright, tmp_path) as context,
     ):
         assert spa.startswith("http://app.example.test:") and "//api.example.test:" in api
-        cookies = sign_in_to_sign_out(context, spa, api, "spa-subdomain")
+        cookies, at_app = sign_in_to_sign_out(context, spa, api, f"spa-subdomain-{domain}")
     cookie = session_token_cookie(cookies)
-    # Domain=example.test: sent to app.example.test (and so its own server) too.
-    assert cookie["domain"] == ".example.test"
     assert cookie["sameSite"] == "Lax" and not cookie["secure"]
+    if domain:  # Domain=example.test: sent to app.example.test (so its own server) too
+        assert cookie["domain"] == ".example.test"
+        assert session_token_cookie(at_app) == cookie
+    else:  # the defaults already work between subdomains: the cookie stays on the API's host
+        assert cookie["domain"] == "api.example.test"
+        assert not [c for c in at_app if ".session_" in c["name"]]
 
 
 CROSS_SITE = {"AUTHSESSION_COOKIE_SAMESITE": "None", "AUTHSESSION_USE_SECURE_COOKIES": True}
@@ -386,7 +406,7 @@ def test_spa_on_another_site_over_tls_with_partitioned_samesite_none(
         browser_context(playwright, tmp_path, profile=profile) as context,
     ):
         assert spa.startswith("https://localhost:") and api.startswith("https://127.0.0.1:")
-        cookies = sign_in_to_sign_out(context, spa, api, f"spa-cross-site-{profile}")
+        cookies, _ = sign_in_to_sign_out(context, spa, api, f"spa-cross-site-{profile}")
     cookie = session_token_cookie(cookies)
     assert cookie["name"] == "__Secure-better-auth.session_token"
     assert cookie["sameSite"] == "None" and cookie["secure"] and cookie["httpOnly"]
@@ -419,3 +439,32 @@ def test_cross_site_cookie_without_partitioned_is_refused(
         sync_api.expect(page.locator("#login-form")).to_be_visible()
         assert page.url.startswith(f"{spa}/login")
         assert not [c for c in context.cookies() if ".session_" in c["name"]]
+
+
+def test_without_the_refetch_after_sign_in_the_app_bounces_through_the_login_page(
+    playwright: Any, tmp_path: Path
+) -> None:
+    """Why app.jsx awaits ``refetch()`` after ``signIn.email``: the same app without that line
+    renders the protected page with the old signed-out value, which sends it back to the login
+    form until the client's own refetch lands."""
+    source = SPA_SOURCE.read_text(encoding="utf-8")
+    assert source.count("    await refetch();\n") == 1
+    bundle = build_spa(source.replace("    await refetch();\n", ""), tmp_path / "app.js")
+    with (
+        spa_and_api(tmp_path, bundle, "127.0.0.1", {}) as (spa, _api),
+        browser_context(playwright, tmp_path) as context,
+    ):
+        page = context.new_page()
+        page.goto(f"{spa}/protected")
+        page.wait_for_url(f"{spa}/login?next=%2Fprotected")
+        page.fill("#email", EMAIL)
+        page.fill("#password", PASSWORD)
+        page.click("#login-form button[type=submit]")
+        sync_api.expect(page.locator("#protected-greeting")).to_contain_text(EMAIL)
+        assert page.evaluate("window.__routes") == [
+            "/protected",
+            "/login?next=%2Fprotected",
+            "/protected",
+            "/login?next=%2Fprotected",  # the bounce
+            "/protected",
+        ]
