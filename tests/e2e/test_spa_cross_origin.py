@@ -300,6 +300,7 @@ def sign_in_to_sign_out(
         page.fill("#password", PASSWORD)
         page.click("#login-form button[type=submit]")
         expect(page.locator("#protected-greeting")).to_contain_text(EMAIL)
+        page.wait_for_load_state("networkidle")  # a late bounce would show in the routes
         cookies, at_app = context.cookies(), context.cookies(spa)
         # Straight to the page asked for: no bounce through the login form (the refetch).
         assert page.evaluate("window.__routes") == [
@@ -325,7 +326,13 @@ def sign_in_to_sign_out(
         assert all(body["user"]["email"] == EMAIL for _, body in reads)
 
         page.click("#sign-out")
-        page.wait_for_url(f"{spa}/login")
+        page.wait_for_url(f"{spa}/login?next={quote('/profile', safe='')}")
+        page.wait_for_load_state("networkidle")  # the client's own refetch
+        # Straight to the login form, and it stays there.
+        assert page.evaluate("window.__routes") == [
+            "/profile",
+            f"/login?next={quote('/profile', safe='')}",
+        ]
         # Deleted with the attributes they were set with: none is left, on any domain.
         assert not [c for c in context.cookies() if ".session_" in c["name"]]
         page.goto(f"{spa}/profile")
@@ -444,12 +451,16 @@ def test_cross_site_cookie_without_partitioned_is_refused(
 def test_without_the_refetch_after_sign_in_the_app_bounces_through_the_login_page(
     playwright: Any, tmp_path: Path
 ) -> None:
-    """Why app.jsx awaits ``refetch()`` after ``signIn.email``: the same app without that line
-    renders the protected page with the old signed-out value, which sends it back to the login
-    form until the client's own refetch lands."""
+    """Why app.jsx awaits ``refetch()`` after ``signIn.email``: the same app without it (the
+    call as the client's examples write it) renders the protected page with the old
+    signed-out value of ``useSession``, which sends it back to the login form until the
+    client's own refetch lands."""
     source = SPA_SOURCE.read_text(encoding="utf-8")
-    assert source.count("    await refetch();\n") == 1
-    bundle = build_spa(source.replace("    await refetch();\n", ""), tmp_path / "app.js")
+    naive = source
+    for line, instead in (("    await refetch();\n", ""), ("{ disableSignal: true }", "{}")):
+        assert source.count(line) == 1
+        naive = naive.replace(line, instead)
+    bundle = build_spa(naive, tmp_path / "app.js")
     with (
         spa_and_api(tmp_path, bundle, "127.0.0.1", {}) as (spa, _api),
         browser_context(playwright, tmp_path) as context,
@@ -461,10 +472,11 @@ def test_without_the_refetch_after_sign_in_the_app_bounces_through_the_login_pag
         page.fill("#password", PASSWORD)
         page.click("#login-form button[type=submit]")
         sync_api.expect(page.locator("#protected-greeting")).to_contain_text(EMAIL)
+        page.wait_for_load_state("networkidle")
         assert page.evaluate("window.__routes") == [
             "/protected",
             "/login?next=%2Fprotected",
             "/protected",
-            "/login?next=%2Fprotected",  # the bounce
+            "/login?next=%2Fprotected",  # the protected page saw "signed out"
             "/protected",
         ]

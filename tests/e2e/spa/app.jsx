@@ -53,18 +53,19 @@ function LoginPage({ next }) {
     setBusy(true);
     setError(null);
     const form = event.currentTarget.elements;
-    const { error } = await authClient.signIn.email({
-      email: form.email.value,
-      password: form.password.value,
-    });
+    const { error } = await authClient.signIn.email(
+      { email: form.email.value, password: form.password.value },
+      // No refresh of the session from the client's timer: it would cancel ours, below.
+      { disableSignal: true },
+    );
     if (error) {
       setError(error.message);
       setBusy(false);
       return;
     }
-    // signIn.email resolves before the useSession atom knows about the new session (the client
-    // refetches it from a timer). Navigating now would render the protected page with the old
-    // "signed out" value and bounce back here: wait for the refetch first.
+    // signIn.email resolves before the useSession atom knows about the new session. Navigating
+    // now would render the protected page with the old "signed out" value and bounce back
+    // here: refetch the session first.
     await refetch();
     navigate(next);
   }
@@ -95,8 +96,10 @@ function Protected({ children }) {
 
 function SignOutButton() {
   async function signOut() {
-    await authClient.signOut(); // also clears the useSession atom
-    navigate("/login");
+    // No navigation here: the client refreshes the useSession atom itself a moment later, and
+    // <Protected> then sends the signed-out visitor to the login form. (Navigating now would
+    // show the login form the old "signed in" value, which it forwards back.)
+    await authClient.signOut();
   }
   return <button id="sign-out" type="button" onClick={signOut}>Sign out</button>;
 }
