@@ -17,6 +17,7 @@ from django.test import Client
 
 from django_authsession import cookies
 from django_authsession.wire import chunks
+from django_authsession.wire.attributes import CookieAttributes
 from tests.helpers import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -149,9 +150,9 @@ def test_stale_chunks_are_deleted_with_the_same_attributes(settings: Any) -> Non
 def test_chunk_size_counts_the_partitioned_attribute() -> None:
     """Better Auth sizes chunks by the serialized Set-Cookie line, ``; Partitioned``
     included."""
-    plain = chunks.chunk_value_size("n", attributes=cookies.CookieAttributes(secure=True))
+    plain = chunks.chunk_value_size("n", attributes=CookieAttributes(secure=True))
     partitioned = chunks.chunk_value_size(
-        "n", attributes=cookies.CookieAttributes(secure=True, partitioned=True)
+        "n", attributes=CookieAttributes(secure=True, partitioned=True)
     )
     assert plain - partitioned == len("; Partitioned")
 
