@@ -210,6 +210,31 @@ def test_alogin_in_an_async_view_under_asgi_starts_one_session() -> None:
     assert not Session.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_login_view_under_asgi_starts_one_session() -> None:
+    """A sync view (``LoginView``) served by the ASGI handler: the session starts in the
+    middleware's thread, off the event loop."""
+    user = make_user()
+    client = AsyncClient(headers={"origin": "http://testserver"})
+    response = async_to_sync(client.post)("/accounts/login/", _credentials(user))
+    assert response.status_code == 302, response.content
+    assert set_value(response, cookies.token_cookie_name())
+    answer = async_to_sync(client.get)(GET_SESSION).json()
+    assert answer["user"]["id"] == str(user.pk)
+    assert Session.objects.count() == 1
+
+
+def test_an_inactive_user_logged_in_by_django_gets_no_session(settings: Any) -> None:
+    """A backend may let inactive users log in (``AllowAllUsersModelBackend``); the app gives
+    them no session, as its own sign-in does not."""
+    settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.AllowAllUsersModelBackend"]
+    user = make_user(is_active=False)
+    response = _project_login(origin_client(), user)
+    assert response.status_code == 200
+    assert not Session.objects.exists()
+    assert cookies.token_cookie_name() not in response.cookies
+
+
 # --- adopting Django's logins ------------------------------------------------------------
 
 
