@@ -75,7 +75,9 @@ class AuthSessionMiddleware:
     :class:`~django_authsession.sessions.ResolvedSession` (lazily) or ``None``: test it for
     truth; ``request.user`` (and ``await request.auser()``) is its user when there is one.
     Nothing is read until something asks, and a request without the session cookie costs no
-    query and no cache call.
+    query and no cache call. A Django ``login()`` in the view starts an app session, whose
+    cookies this response carries; with ``AUTHSESSION_ADOPT_DJANGO_SESSIONS`` a request that
+    carries Django's session cookie and not ours gets one for the user Django's session holds.
 
     Sync and async: under ASGI the database and cache work runs in a thread
     (``sync_to_async``), never on the event loop; for an async view with a session cookie the

@@ -26,6 +26,11 @@ GET_SESSION = "/api/auth/get-session"
 LIST_SESSIONS = "/api/auth/list-sessions"
 
 
+def make_user(**fields: Any) -> Any:
+    """A user of the installed model (typed ``Any``: its fields depend on the run)."""
+    return UserFactory(**fields)
+
+
 def _credentials(user: Any) -> dict[str, str]:
     return {"username": user.get_username(), "password": DEFAULT_PASSWORD}
 
@@ -69,7 +74,7 @@ def _assert_one_session_for(client: Client, user: Any) -> None:
 
 @pytest.mark.parametrize("kind", list(LOGINS))
 def test_every_django_login_starts_one_app_session(kind: str, created: list[Any]) -> None:
-    user = UserFactory(is_staff=True)
+    user = make_user(is_staff=True)
     login, status = LOGINS[kind]
     client = origin_client(HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0")
     response = login(client, user)
@@ -87,7 +92,7 @@ def test_every_django_login_starts_one_app_session(kind: str, created: list[Any]
 
 
 def test_the_admin_works_beside_the_app_session() -> None:
-    staff = UserFactory(is_staff=True, is_superuser=True)
+    staff = make_user(is_staff=True, is_superuser=True)
     client = origin_client()
     _admin_login(client, staff)
     assert client.get("/admin/").status_code == 200
@@ -96,7 +101,7 @@ def test_the_admin_works_beside_the_app_session() -> None:
 
 
 def test_logout_view_ends_the_app_session() -> None:
-    user = UserFactory()
+    user = make_user()
     client = origin_client()
     _login_view(client, user)
     response = client.post("/accounts/logout/")
@@ -107,7 +112,7 @@ def test_logout_view_ends_the_app_session() -> None:
 
 
 def test_our_sign_in_makes_exactly_one_session(created: list[Any]) -> None:
-    user = UserFactory()
+    user = make_user()
     logged_in: list[Any] = []
     user_logged_in.connect(lambda **kw: logged_in.append(kw), weak=False, dispatch_uid="t")
     try:
@@ -120,7 +125,7 @@ def test_our_sign_in_makes_exactly_one_session(created: list[Any]) -> None:
 
 
 def test_a_django_login_replaces_the_session_the_browser_held() -> None:
-    first, second = UserFactory(), UserFactory()
+    first, second = make_user(), make_user()
     client = origin_client()
     sign_in(client, first.email)
     _project_login(client, second)
@@ -137,7 +142,7 @@ def test_login_twice_in_one_request_keeps_one_session(rf: Any) -> None:
     from django_authsession import auth
     from django_authsession.middleware import AuthSessionMiddleware
 
-    user = UserFactory()
+    user = make_user()
 
     def view(request: Any) -> Any:
         django_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -155,7 +160,7 @@ def test_login_twice_in_one_request_keeps_one_session(rf: Any) -> None:
 
 
 def test_remember_me_follows_djangos_session_expiry(settings: Any) -> None:
-    user = UserFactory()
+    user = make_user()
     client = origin_client()
     response = client.post("/plain/django-login/", {**_credentials(user), "remember": "0"})
     assert response.status_code == 200
@@ -170,7 +175,7 @@ def test_remember_me_follows_djangos_session_expiry(settings: Any) -> None:
 
 
 def test_a_failed_response_starts_no_session() -> None:
-    user = UserFactory()
+    user = make_user()
     response = origin_client().post("/plain/django-login-fails/", _credentials(user))
     assert response.status_code == 503
     assert not Session.objects.exists()
@@ -180,14 +185,14 @@ def test_a_failed_response_starts_no_session() -> None:
 def test_force_login_of_the_test_client_starts_no_app_session() -> None:
     """Not a request through the middleware: Django's session only, as before."""
     client = origin_client()
-    client.force_login(UserFactory())
+    client.force_login(make_user())
     assert not Session.objects.exists()
     assert client.get(GET_SESSION).content == b"null"
 
 
 @pytest.mark.django_db(transaction=True)
 def test_alogin_in_an_async_view_under_asgi_starts_one_session() -> None:
-    user = UserFactory()
+    user = make_user()
     client = AsyncClient(headers={"origin": "http://testserver"})
     response = async_to_sync(client.post)(
         "/plain/django-alogin/", _credentials(user), headers={"user-agent": "asgi-browser"}
@@ -205,19 +210,44 @@ def test_alogin_in_an_async_view_under_asgi_starts_one_session() -> None:
     assert not Session.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_login_view_under_asgi_starts_one_session() -> None:
+    """A sync view (``LoginView``) served by the ASGI handler: the session starts in the
+    middleware's thread, off the event loop."""
+    user = make_user()
+    client = AsyncClient(headers={"origin": "http://testserver"})
+    response = async_to_sync(client.post)("/accounts/login/", _credentials(user))
+    assert response.status_code == 302, response.content
+    assert set_value(response, cookies.token_cookie_name())
+    answer = async_to_sync(client.get)(GET_SESSION).json()
+    assert answer["user"]["id"] == str(user.pk)
+    assert Session.objects.count() == 1
+
+
+def test_an_inactive_user_logged_in_by_django_gets_no_session(settings: Any) -> None:
+    """A backend may let inactive users log in (``AllowAllUsersModelBackend``); the app gives
+    them no session, as its own sign-in does not."""
+    settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.AllowAllUsersModelBackend"]
+    user = make_user(is_active=False)
+    response = _project_login(origin_client(), user)
+    assert response.status_code == 200
+    assert not Session.objects.exists()
+    assert cookies.token_cookie_name() not in response.cookies
+
+
 # --- adopting Django's logins ------------------------------------------------------------
 
 
 def test_without_adoption_a_django_session_alone_stays_as_it_is() -> None:
     client = origin_client()
-    client.force_login(UserFactory())
+    client.force_login(make_user())
     assert client.get(GET_SESSION).content == b"null"
     assert not Session.objects.exists()
 
 
 def test_adoption_gives_a_django_login_an_app_session(settings: Any) -> None:
     settings.AUTHSESSION_ADOPT_DJANGO_SESSIONS = True
-    user = UserFactory()
+    user = make_user()
     client = origin_client()
     client.force_login(user)  # logged in before the app was installed
     response = client.get(GET_SESSION)
@@ -230,7 +260,7 @@ def test_adoption_gives_a_django_login_an_app_session(settings: Any) -> None:
 
 def test_adoption_on_any_page_sets_the_cookies(settings: Any) -> None:
     settings.AUTHSESSION_ADOPT_DJANGO_SESSIONS = True
-    user = UserFactory()
+    user = make_user()
     client = origin_client()
     client.force_login(user)
     response = client.get("/plain/login-required/")
@@ -242,7 +272,7 @@ def test_adoption_on_any_page_sets_the_cookies(settings: Any) -> None:
 def test_our_sign_out_ends_the_django_login_too(settings: Any) -> None:
     """Else adoption would bring the session back on the next request."""
     settings.AUTHSESSION_ADOPT_DJANGO_SESSIONS = True
-    user = UserFactory()
+    user = make_user()
     client = origin_client()
     _project_login(client, user)
     assert client.post("/api/auth/sign-out").json() == {"success": True}

@@ -83,7 +83,7 @@ def test_sign_up_keeps_the_name_in_full_name(client: Any) -> None:
     response = sign_up(client, "ada@example.com", name="Ada Lovelace")
     assert response.status_code == 200, response.content
     assert response.json()["user"]["name"] == "Ada Lovelace"
-    user = get_user_model().objects.get()
+    user: Any = get_user_model().objects.get()
     assert user.full_name == "Ada Lovelace"
     session = client.get("/api/auth/get-session").json()
     assert session["user"]["name"] == "Ada Lovelace"
