@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import ssl
 import subprocess
 import sys
@@ -18,10 +19,8 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from tests.helpers import free_port
-
 ROOT = Path(__file__).resolve().parents[2]
-PORTS = range(8200, 8300)
+START_ATTEMPTS = 3
 STARTUP_SECONDS = 30
 
 
@@ -54,44 +53,65 @@ def uvicorn_server(
         check=True,
         timeout=120,
     )
-    port = free_port(PORTS)
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "django.core.asgi:get_asgi_application",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
-    if tls:
-        command += ["--ssl-keyfile", str(tls[0]), "--ssl-certfile", str(tls[1])]
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
-    url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
-    # The test's own throwaway certificate: the readiness probe does not verify it.
-    probe_context = ssl._create_unverified_context() if tls else None
+    # A port the system picks, not one of a fixed range other test runs on the machine use too;
+    # should it be taken before uvicorn binds it, uvicorn exits: try another.
+    for attempt in range(1, START_ATTEMPTS + 1):
+        port = _system_port()
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "django.core.asgi:get_asgi_application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ]
+        if tls:
+            command += ["--ssl-keyfile", str(tls[0]), "--ssl-certfile", str(tls[1])]
+        server = subprocess.Popen(command, cwd=ROOT, env=env)
+        url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
+        if _answers(server, url, tls is not None):
+            break
+        _stop(server)
+        if attempt == START_ATTEMPTS:
+            raise RuntimeError("uvicorn did not start")
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/api/ping/", timeout=2, context=probe_context):
-                    break
-            except (urllib.error.URLError, ConnectionError):
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("uvicorn did not start") from None
-                time.sleep(0.2)
         yield url
     finally:
-        server.terminate()
+        _stop(server)
+
+
+def _system_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _answers(server: subprocess.Popen[bytes], url: str, tls: bool) -> bool:
+    """Whether ``server`` came up and answers at ``url`` (False when it exited first)."""
+    # The test's own throwaway certificate: the readiness probe does not verify it.
+    probe_context = ssl._create_unverified_context() if tls else None
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while server.poll() is None and time.monotonic() < deadline:
         try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+            with urllib.request.urlopen(f"{url}/api/ping/", timeout=2, context=probe_context):
+                return True
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    return False
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 @pytest.fixture(scope="module")
