@@ -127,12 +127,17 @@ function ProtectedPage({ user }) {
   );
 }
 
+// Only a path of this app is a place to go after sign-in (no "//other.example" or "https:").
+function localPath(next) {
+  return next && next.startsWith("/") && !next.startsWith("//") ? next : "/profile";
+}
+
 function App() {
   const path = usePath();
   const url = new URL(path, window.location.origin);
   switch (url.pathname) {
     case "/login":
-      return <LoginPage next={url.searchParams.get("next") || "/profile"} />;
+      return <LoginPage next={localPath(url.searchParams.get("next"))} />;
     case "/protected":
       return <Protected>{({ user }) => <ProtectedPage user={user} />}</Protected>;
     default:
