@@ -127,9 +127,9 @@ function ProtectedPage({ user }) {
   );
 }
 
-// Only a path of this app is a place to go after sign-in (no "//other.example" or "https:").
+// Only a path of this app is a place to go after sign-in (not "//other.example", "/\\x", "https:").
 function localPath(next) {
-  return next && next.startsWith("/") && !next.startsWith("//") ? next : "/profile";
+  return next && /^\/(?![\/\\])/.test(next) ? next : "/profile";
 }
 
 function App() {
