@@ -13,6 +13,7 @@ session alone gets an app session as well (:func:`adopt`).
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.conf import settings
@@ -23,6 +24,7 @@ from django.http import HttpRequest
 from . import sessions
 from .sessions import ResolvedSession
 from .state import SessionState, Source, get_state
+from .tokens import storage_key
 
 # Set on a request whose app session ``logout`` ended, so the ``user_logged_out`` receiver
 # (which serves Django's own ``logout()``) does not end it a second time.
@@ -30,6 +32,9 @@ LOGGED_OUT_ATTRIBUTE = "_authsession_logged_out"
 # Set while ``login`` sends ``user_logged_in``, so the receiver that serves Django's own
 # ``login()`` does not start a second session.
 LOGGING_IN_ATTRIBUTE = "_authsession_logging_in"
+# In Django's session: which app session a Django login started (or adopted). A digest of the
+# stored token, as the revocation marks are keyed, never the token.
+PAIRED_SESSION_KEY = "_authsession_paired"
 
 
 def _http_request(request: Any) -> HttpRequest:
@@ -101,13 +106,47 @@ def django_remember(request: HttpRequest) -> bool:
 def complete_django_login(http_request: HttpRequest, user: Any) -> ResolvedSession | None:
     """The app session of a Django ``login()`` announced earlier in this request, started once
     something reads the session or the response is written (by then the view has chosen "remember
-    me"). ``None`` when the user cannot have a session (inactive, or the password changed)."""
+    me"). ``None`` when the user cannot have a session (inactive, or the password changed).
+
+    The two are one login from now on: Django's session records which app session it started
+    (``PAIRED_SESSION_KEY``), so when that app session ends (revoked from the device list or
+    the admin, expired) the Django login ends with it (:func:`end_paired_django_login`)."""
     if user is None or user.pk is None or not getattr(user, "is_active", True):
         return None
     try:
-        return start(http_request, user, remember=django_remember(http_request))
+        resolved = start(http_request, user, remember=django_remember(http_request))
     except sessions.StalePassword:
         return None
+    django_session = getattr(http_request, "session", None)
+    if django_session is not None:
+        django_session[PAIRED_SESSION_KEY] = _pair_id(resolved.token)
+    return resolved
+
+
+def _pair_id(token: str) -> str:
+    return hashlib.sha256(storage_key(token).encode()).hexdigest()
+
+
+def end_paired_django_login(http_request: HttpRequest, state: SessionState) -> bool:
+    """The app session this request presented has ended (revoked, expired): if Django's login
+    in this browser is the one that started it, end that too (``request.session.flush()``, as
+    Django's ``logout()`` does), so revoking a device also signs it out of the project's Django
+    views. Costs reading Django's session, and only on such a request; ``True`` when ended."""
+    token, state.ended_token = state.ended_token, None  # checked once per request
+    if token is None or settings.SESSION_COOKIE_NAME not in http_request.COOKIES:
+        return False
+    django_session = getattr(http_request, "session", None)
+    if django_session is None or django_session.get(PAIRED_SESSION_KEY) != _pair_id(token):
+        return False
+    _end_django_login(http_request)
+    return True
+
+
+def _end_django_login(http_request: HttpRequest) -> None:
+    http_request.session.flush()
+    for memo in ("_cached_user", "_acached_user"):  # AuthenticationMiddleware's memos
+        http_request.__dict__.pop(memo, None)
+    http_request.user = AnonymousUser()
 
 
 def adopt(http_request: HttpRequest) -> ResolvedSession | None:
@@ -120,6 +159,11 @@ def adopt(http_request: HttpRequest) -> ResolvedSession | None:
     from django.contrib.auth import get_user as django_get_user
 
     if SESSION_KEY not in http_request.session:
+        return None
+    if PAIRED_SESSION_KEY in http_request.session:
+        # This Django login started an app session that has ended since (its cookies are
+        # gone): it was revoked or expired, so the Django login ends too; never re-adopted.
+        _end_django_login(http_request)
         return None
     user = django_get_user(http_request)
     if not user.is_authenticated:

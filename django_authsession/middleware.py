@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 
+from . import auth
 from .conf import app_settings
 from .cookies import token_cookie_name
 from .sessions import ResolvedSession
@@ -35,12 +36,23 @@ def _session_user(request: HttpRequest) -> Any | None:
 
 
 def get_user(request: HttpRequest) -> Any:
-    """``request.user``: the session's user, else what AuthenticationMiddleware found."""
+    """``request.user``: the session's user, else what AuthenticationMiddleware found (unless
+    that is the Django login of the app session that just ended)."""
     user = _session_user(request)
     if user is not None:
         return user
+    if auth.end_paired_django_login(request, get_state(request)):
+        return AnonymousUser()
     previous = getattr(request, PREVIOUS_USER, None)
     return previous if previous is not None else AnonymousUser()
+
+
+def _session_user_or_ended(request: HttpRequest) -> tuple[Any | None, bool]:
+    """The session's user, else whether the Django login paired with it ended (may query)."""
+    user = _session_user(request)
+    if user is not None:
+        return user, False
+    return None, auth.end_paired_django_login(request, get_state(request))
 
 
 async def aget_user(request: HttpRequest) -> Any:
@@ -48,12 +60,15 @@ async def aget_user(request: HttpRequest) -> Any:
 
     Not memoized on the request: ``auth.login()`` / ``logout()`` may change the answer, and
     once the session is resolved and its user loaded the answer costs no thread hop."""
-    if _loaded(get_state(request)):
-        user = _session_user(request)  # no I/O left to do
+    state = get_state(request)
+    if _loaded(state) and state.ended_token is None:
+        user, ended = _session_user(request), False  # no I/O left to do
     else:
-        user = await sync_to_async(_session_user)(request)
+        user, ended = await sync_to_async(_session_user_or_ended)(request)
     if user is not None:
         return user
+    if ended:
+        return AnonymousUser()
     previous: Callable[[], Awaitable[Any]] | None = getattr(request, PREVIOUS_AUSER, None)
     return await previous() if previous is not None else AnonymousUser()
 
@@ -171,4 +186,5 @@ class AuthSessionMiddleware:
             if state.pending_login is not None or state.adoptable:
                 state.get()  # Django's login() in the view, or a Django login to adopt
             state.apply(response)
+            auth.end_paired_django_login(request, state)  # the ended session's Django login
         return response

@@ -112,6 +112,9 @@ class SessionState:
         self.pending_login: Any | None = None
         # AUTHSESSION_ADOPT_DJANGO_SESSIONS and Django's session cookie, but no app cookie.
         self.adoptable = False
+        # A well-signed token that resolved to no session (revoked, expired): a Django login
+        # paired with it ends too (``auth.end_paired_django_login``).
+        self.ended_token: str | None = None
 
     @property
     def has_work(self) -> bool:
@@ -196,6 +199,7 @@ class SessionState:
         if resolved is None:
             resolved = sessions.resolve_from_db(token, now=now)
             if resolved is None:
+                self.ended_token = token
                 return Outcome(Source.NONE, **base)
         if not resolved.from_cache:
             # The row says whether the browser asked to be remembered; on a cache hit the
@@ -210,6 +214,7 @@ class SessionState:
             return Outcome(source, resolved=resolved, **base)
         refreshed = sessions.refresh(resolved, now=now)
         if refreshed is None:  # revoked or expired in the meantime
+            self.ended_token = token
             return Outcome(Source.NONE, **base)
         # Refreshed here, or by a concurrent request (then the database answered): either way
         # the browser gets a cookie cache of what the database now holds.
@@ -254,8 +259,13 @@ class SessionState:
         )
         return resolved
 
+    @sensitive_variables()
     def end(self) -> None:
-        """The session ended (sign-out): clear every cookie."""
+        """The session ended (sign-out, revoked): clear every cookie, and end the Django login
+        paired with it (``auth.end_paired_django_login``, when the response is written)."""
+        outcome = self._outcome
+        current = outcome.resolved if outcome is not None else None
+        self.ended_token = current.token if current is not None else self.token()
         self._outcome = Outcome(Source.ENDED, presented=self.presented, read_at=timezone.now())
 
     def user_payload(self, resolved: ResolvedSession) -> dict[str, Any]:

@@ -301,3 +301,90 @@ def test_adoption_costs_nothing_without_either_cookie(
     assert response.status_code == 302
     assert sum(cache_calls.values()) == 0
     assert cookies.token_cookie_name() not in response.cookies
+
+
+# --- one login: revoking the app session ends the Django login it came with ---------------
+
+
+def _revoke_all() -> None:
+    from django_authsession import sessions
+
+    sessions.revoke_sessions(Session.objects.all(), reason="admin")
+
+
+def test_revoking_the_session_of_a_django_login_logs_that_browser_out_of_django() -> None:
+    """The admin's "Revoke" or the device list's: the device is signed out of the project's
+    Django views too, not only of the front end."""
+    user = make_user()
+    client = origin_client()
+    _login_view(client, user)
+    assert client.get("/plain/login-required/").status_code == 200
+    _revoke_all()
+    response = client.get("/plain/login-required/")
+    assert response.status_code == 302  # to the login page
+    assert cleared(response, cookies.token_cookie_name())
+    assert client.get("/plain/login-required/").status_code == 302  # Django's session is gone
+    assert client.get(GET_SESSION).content == b"null"
+
+
+def test_revocation_seen_first_by_a_session_read_ends_the_django_login() -> None:
+    user = make_user()
+    client = origin_client()
+    _project_login(client, user)
+    _revoke_all()
+    assert client.get(GET_SESSION).content == b"null"  # the front end notices first
+    assert client.get("/plain/login-required/").status_code == 302
+
+
+@pytest.mark.django_db(transaction=True)
+def test_revocation_ends_the_django_login_in_an_async_view() -> None:
+    user = make_user()
+    client = AsyncClient(headers={"origin": "http://testserver"})
+    async_to_sync(client.post)("/accounts/login/", _credentials(user))
+    assert async_to_sync(client.get)("/plain/async-auser/").json()["authenticated"] is True
+    _revoke_all()
+    assert async_to_sync(client.get)("/plain/async-auser/").json()["authenticated"] is False
+    assert async_to_sync(client.get)("/plain/async-user/").json()["authenticated"] is False
+
+
+def test_a_django_login_of_its_own_is_left_alone() -> None:
+    """A Django session logged in apart from the app session (here the test client's
+    force_login, then the endpoint) is not the pair of that session."""
+    user = make_user()
+    client = origin_client()
+    client.force_login(user)
+    sign_in(client, user.email)
+    _revoke_all()
+    assert client.get("/plain/login-required/").status_code == 200
+
+
+def test_an_adopted_login_whose_session_was_revoked_is_not_adopted_again(
+    settings: Any,
+) -> None:
+    settings.AUTHSESSION_ADOPT_DJANGO_SESSIONS = True
+    user = make_user()
+    client = origin_client()
+    client.force_login(user)
+    assert client.get(GET_SESSION).json()["user"]["id"] == str(user.pk)  # adopted
+    revoked = client.post("/api/auth/revoke-sessions")
+    assert revoked.json() == {"status": True}
+    assert cleared(revoked, cookies.token_cookie_name())
+    assert client.get(GET_SESSION).content == b"null"  # not adopted again
+    assert client.get("/plain/login-required/").status_code == 302
+    assert not Session.objects.exists()
+
+
+def test_an_adopted_login_whose_cookies_are_gone_is_not_adopted_again(settings: Any) -> None:
+    """The browser dropped the app cookies (the session expired): the Django login that
+    started that session ends instead of starting another."""
+    settings.AUTHSESSION_ADOPT_DJANGO_SESSIONS = True
+    user = make_user()
+    client = origin_client()
+    client.force_login(user)
+    assert client.get(GET_SESSION).json() is not None  # adopted
+    for name in list(client.cookies):
+        if name != django_settings.SESSION_COOKIE_NAME:
+            del client.cookies[name]
+    assert client.get(GET_SESSION).content == b"null"
+    assert client.get("/plain/login-required/").status_code == 302
+    assert Session.objects.count() == 1  # the old row, left to expire or be cleaned up
