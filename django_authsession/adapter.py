@@ -26,7 +26,6 @@ from typing import Any
 from django.contrib.auth import authenticate, get_user_model, user_login_failed
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
-from django.core.cache import caches
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import IntegrityError, models, router, transaction
 from django.db.models import Q, Value
@@ -36,6 +35,7 @@ from django.http import HttpRequest
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
+from . import revocation
 from .conf import app_settings
 from .serializers import iso_ms
 
@@ -51,6 +51,9 @@ USER_OBJECT_SOURCES: dict[str, tuple[str, ...]] = {
     "createdAt": ("created_at", "date_joined"),
     "updatedAt": ("updated_at",),
 }
+# Model fields that take the sign-up ``name``, first match wins (``first_name`` with
+# ``last_name`` when the model has it).
+NAME_FIELDS = ("name", "full_name", "first_name")
 # Model fields that take the sign-up ``image``, first match wins.
 AVATAR_FIELDS = ("avatar", "image")
 USERNAME_ATTEMPTS = 3  # a concurrent sign-up can take a generated username first
@@ -96,7 +99,9 @@ def _sources(model: type[Any]) -> dict[str, str | None]:
             key: next((name for name in names if _model_attribute(model, name)), None)
             for key, names in USER_OBJECT_SOURCES.items()
         }
-        sources["name"] = "name" if _model_attribute(model, "name") else None
+        sources["name"] = next(
+            (name for name in NAME_FIELDS[:2] if _model_attribute(model, name)), None
+        )
         return sources
 
 
@@ -108,6 +113,11 @@ def _concrete_field(model: type[models.Model], name: str) -> models.Field[Any, A
     if not isinstance(field, models.Field) or not field.concrete or field.is_relation:
         return None
     return field
+
+
+def name_field(model: type[models.Model]) -> models.Field[Any, Any] | None:
+    """The field the sign-up ``name`` goes to: ``name``, ``full_name`` or ``first_name``."""
+    return next((f for f in (_concrete_field(model, n) for n in NAME_FIELDS) if f), None)
 
 
 def _fit(value: str, field: models.Field[Any, Any]) -> str:
@@ -137,7 +147,7 @@ def _sign_up_lock(email: str) -> Iterator[None]:
     the email had an account, which it is about to have. Released once the user is committed
     (at the end of the request with ``ATOMIC_REQUESTS``) or at once when sign-up fails; the
     timeout bounds a crash."""
-    cache = caches[app_settings.REVOCATION_CACHE]
+    cache = revocation.cache()
     key = "authsession:sign-up:" + hashlib.sha256(email.encode()).hexdigest()
     try:
         locked = cache.add(key, 1, timeout=SIGN_UP_LOCK_SECONDS)
@@ -279,19 +289,17 @@ class UserAdapter:
         return populated
 
     def set_name(self, user: Any, name: str) -> set[str]:
-        """``name`` into a ``name`` field, else split into ``first_name`` / ``last_name``
-        (first word, rest), else nowhere. Returns the fields set."""
+        """``name`` into a ``name`` or ``full_name`` field, else split into ``first_name`` /
+        ``last_name`` (first word, rest), else nowhere (check ``W012`` says so at start-up).
+        Returns the fields set. Override it for a model that keeps names elsewhere."""
         model = user.__class__
-        field = _concrete_field(model, "name")
-        if field is not None:
+        field = name_field(model)
+        if field is None:
+            return set()
+        if field.name != "first_name":
             setattr(user, field.attname, _fit(name, field))
             return {field.name}
-        first_field, last_field = (
-            _concrete_field(model, "first_name"),
-            _concrete_field(model, "last_name"),
-        )
-        if first_field is None:
-            return set()
+        first_field, last_field = field, _concrete_field(model, "last_name")
         first, _space, last = name.strip().partition(" ")
         if last_field is None:
             first, last = name.strip(), ""
@@ -362,8 +370,10 @@ class UserAdapter:
         }
 
     def display_name(self, user: Any) -> str:
-        """``name``, else ``get_full_name()``, else the username: the first that is not empty."""
-        name = getattr(user, "name", None) if _sources(user.__class__)["name"] else None
+        """``name`` (or ``full_name``), else ``get_full_name()``, else the username: the first
+        that is not empty."""
+        source = _sources(user.__class__)["name"]
+        name = getattr(user, source, None) if source else None
         if isinstance(name, str) and name.strip():
             return name
         full_name = getattr(user, "get_full_name", None)

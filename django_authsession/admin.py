@@ -187,7 +187,11 @@ class SessionAdmin(SessionColumns, _SessionAdminBase):
 
     @admin.display(description=_("user"), ordering=f"user__{_user_lookups()[0]}")
     def user_email(self, obj: Session) -> str:
-        return _user_label(obj.user)
+        """The whole address, which may wrap after its "@" (never cut: it names the user)."""
+        local, at, domain = _user_label(obj.user).rpartition("@")
+        if not at:
+            return domain
+        return format_html("{}@<wbr>{}", local, domain)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -44,6 +44,9 @@ class AuthSessionConfig(AppConfig):
             receivers.end_session_on_logout, dispatch_uid="django_authsession.end_on_logout"
         )
         user_logged_in.connect(
+            receivers.start_session_on_login, dispatch_uid="django_authsession.start_on_login"
+        )
+        user_logged_in.connect(
             receivers.remember_device_on_login,
             dispatch_uid="django_authsession.remember_device",
         )

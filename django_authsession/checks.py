@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -12,6 +13,7 @@ from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils.module_loading import import_string
 
+from . import revocation
 from .backends import BACKEND_PATH
 from .client_ip import invalid_proxies
 from .conf import app_settings
@@ -77,6 +79,21 @@ def _revocation_cache_errors() -> list[Any]:
         return []  # marks guard cookie caches only
     alias = app_settings.REVOCATION_CACHE
     caches_setting = getattr(settings, "CACHES", {})
+    if revocation.uses_fallback():
+        return [
+            Warning(
+                f"CACHES has no {alias!r} alias: revocation marks live in a per-process "
+                "local-memory cache. That is fine for development (one process); with several "
+                "workers a revoked session stays valid on the others for up to "
+                f"{app_settings.COOKIE_CACHE_MAX_AGE} s.",
+                hint=(
+                    f"For production add CACHES[{alias!r}]: a Redis database of its own with "
+                    'maxmemory-policy "noeviction". check --deploy refuses the fallback '
+                    "(django_authsession.E009)."
+                ),
+                id="django_authsession.W011",
+            )
+        ]
     if alias not in caches_setting:
         return [
             Error(
@@ -176,26 +193,107 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     errors.extend(_revocation_cache_errors())
     errors.extend(_trusted_proxy_errors())
     errors.extend(_failure_limit_backend_errors())
+    errors.extend(_cookie_attribute_messages())
     return errors
 
 
-def _failure_limit_backend_errors() -> list[Any]:
+SAME_SITE_VALUES = ("Lax", "Strict", "None")
+# A host name or an IP address, optionally with a leading dot: no scheme, port or path.
+COOKIE_DOMAIN = re.compile(r"\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
+SECURE_HINT = (
+    "Set AUTHSESSION_USE_SECURE_COOKIES = True (it defaults to not DEBUG); browsers accept "
+    "Secure cookies from http://localhost too, so development works with it."
+)
+
+
+def _cookie_attribute_messages() -> list[Any]:
+    """SameSite, Domain and Partitioned as browsers will accept them."""
+    messages: list[Any] = []
+    raw_same_site = getattr(settings, "AUTHSESSION_COOKIE_SAMESITE", "Lax")
+    if not isinstance(raw_same_site, str) or raw_same_site.strip().capitalize() not in (
+        SAME_SITE_VALUES
+    ):
+        messages.append(
+            Error(
+                f"AUTHSESSION_COOKIE_SAMESITE is {raw_same_site!r}.",
+                hint='Use "Lax" (the default), "Strict" or "None".',
+                id="django_authsession.E016",
+            )
+        )
+    secure = app_settings.USE_SECURE_COOKIES
+    if app_settings.COOKIE_SAMESITE == "None" and not secure:
+        messages.append(
+            Error(
+                'AUTHSESSION_COOKIE_SAMESITE is "None" but the cookies are not Secure: '
+                "browsers refuse SameSite=None cookies without Secure, so nobody stays signed in.",
+                hint=SECURE_HINT,
+                id="django_authsession.E017",
+            )
+        )
+    if app_settings.COOKIE_PARTITIONED and not secure:
+        messages.append(
+            Error(
+                "AUTHSESSION_COOKIE_PARTITIONED is on but the cookies are not Secure: browsers "
+                "refuse Partitioned cookies without Secure.",
+                hint=SECURE_HINT,
+                id="django_authsession.E018",
+            )
+        )
+    messages.extend(_cookie_domain_messages())
+    return messages
+
+
+def _cookie_domain_messages() -> list[Any]:
+    raw = getattr(settings, "AUTHSESSION_CROSS_SUBDOMAIN_COOKIE_DOMAIN", None)
+    if raw is None or raw == "":
+        return []
+    if not isinstance(raw, str) or not COOKIE_DOMAIN.fullmatch(raw.strip().lower()):
+        return [
+            Error(
+                f"AUTHSESSION_CROSS_SUBDOMAIN_COOKIE_DOMAIN is {raw!r}, which is not a domain.",
+                hint='Write the parent domain alone, such as "example.com": no scheme, port or '
+                "path.",
+                id="django_authsession.E019",
+            )
+        ]
+    domain = raw.strip().lower().lstrip(".")
+    hosts = [str(h).lower() for h in getattr(settings, "ALLOWED_HOSTS", [])]
+    if not hosts or "*" in hosts:
+        return []
+    if any(h.lstrip(".") == domain or h.lstrip(".").endswith(f".{domain}") for h in hosts):
+        return []
+    return [
+        Warning(
+            f"AUTHSESSION_CROSS_SUBDOMAIN_COOKIE_DOMAIN is {raw!r}, but no host in "
+            f"ALLOWED_HOSTS is {domain} or below it: browsers refuse a cookie whose Domain "
+            "does not cover the host that sets it.",
+            hint='Use the parent domain of the API host (for api.example.com, "example.com").',
+            id="django_authsession.W013",
+        )
+    ]
+
+
+def _failure_limit_backend_errors(deploy: bool = False) -> list[Any]:
     """Django's own ``authenticate()`` (the admin's login form) is limited only through the
-    backend, and only when it runs before the backends that check passwords."""
+    backend, and only when it runs before the backends that check passwords. A warning in
+    development, so a new project starts with the four install steps; an error for
+    ``check --deploy``."""
     backends = list(getattr(settings, "AUTHENTICATION_BACKENDS", []))
     if backends[:1] == [BACKEND_PATH]:
         return []
     where = "is not first in" if BACKEND_PATH in backends else "is not in"
-    return [
-        Error(
-            f"{BACKEND_PATH} {where} AUTHENTICATION_BACKENDS: password checks made by "
-            "Django's authenticate() (the admin's login form, LoginView) escape the failed "
-            "sign-in limits.",
-            hint=f'Put "{BACKEND_PATH}" first in AUTHENTICATION_BACKENDS, before the backends '
-            "that check passwords.",
-            id="django_authsession.E024",
-        )
-    ]
+    message = (
+        f"{BACKEND_PATH} {where} AUTHENTICATION_BACKENDS: password checks made by "
+        "Django's authenticate() (the admin's login form, LoginView) escape the failed "
+        "sign-in limits."
+    )
+    hint = (
+        f'Put "{BACKEND_PATH}" first in AUTHENTICATION_BACKENDS, before the backends '
+        "that check passwords."
+    )
+    if deploy:
+        return [Error(message, hint=hint, id="django_authsession.E024")]
+    return [Warning(message, hint=hint, id="django_authsession.W017")]
 
 
 def _redis_eviction_policy(config: dict[str, Any]) -> tuple[str, int] | None:
@@ -226,6 +324,18 @@ def _revocation_cache_deploy_messages() -> list[Any]:
     if not app_settings.COOKIE_CACHE:
         return []
     alias = app_settings.REVOCATION_CACHE
+    if revocation.uses_fallback():
+        return [
+            Error(
+                f"CACHES has no {alias!r} alias: revocation marks live in a per-process "
+                "fallback cache, so a revoked session can stay valid on other workers for up "
+                f"to {app_settings.COOKIE_CACHE_MAX_AGE} s.",
+                hint=(
+                    f'Add CACHES[{alias!r}] on a shared Redis with maxmemory-policy "noeviction".'
+                ),
+                id="django_authsession.E009",
+            )
+        ]
     config = getattr(settings, "CACHES", {}).get(alias)
     if config is None:
         return []  # E006 says so
@@ -279,6 +389,8 @@ def _check_user_model() -> list[Any]:
 
     errors: list[Any] = _import_errors("AUTHSESSION_ADAPTER", app_settings.ADAPTER, "E014")
     model = get_user_model()
+    if not errors:
+        errors.extend(_name_field_warnings(model))
     email_field = model.get_email_field_name()
     try:
         model._meta.get_field(email_field)
@@ -292,6 +404,30 @@ def _check_user_model() -> list[Any]:
             )
         )
     return errors
+
+
+def _name_field_warnings(model: Any) -> list[Any]:
+    """The name given at sign-up must land somewhere, or it is silently lost."""
+    from .adapter import NAME_FIELDS, UserAdapter, name_field
+
+    adapter = import_string(app_settings.ADAPTER)
+    overridden = any(
+        getattr(adapter, method, None) is not getattr(UserAdapter, method)
+        for method in ("set_name", "populate_user")
+    )
+    if overridden or name_field(model) is not None:
+        return []
+    return [
+        Warning(
+            f"{model._meta.label} has none of the fields {', '.join(NAME_FIELDS)}: the name "
+            "given at sign-up is not saved.",
+            hint=(
+                "Add one of them, or point AUTHSESSION_ADAPTER at a UserAdapter subclass whose "
+                "set_name(user, name) saves it where your model keeps it."
+            ),
+            id="django_authsession.W012",
+        )
+    ]
 
 
 @register(Tags.security, deploy=True)
@@ -314,6 +450,7 @@ def check_deploy(app_configs: Any = None, **kwargs: Any) -> list[Any]:
         )
     warnings.extend(_revocation_cache_deploy_messages())
     warnings.extend(_email_index_warnings())
+    warnings.extend(_failure_limit_backend_errors(deploy=True))
     return warnings
 
 

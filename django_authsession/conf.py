@@ -80,6 +80,37 @@ class AppSettings:
         return (not django_settings.DEBUG) if value is None else bool(value)
 
     @setting
+    def COOKIE_SAMESITE(self) -> str:
+        """``SameSite`` of every cookie the app sets (a ``str``): ``"Lax"`` (default),
+        ``"Strict"``, or ``"None"`` for a front end on another site, which needs Secure
+        cookies (check ``E017``). Better Auth's ``defaultCookieAttributes.sameSite``."""
+        value = self._get("COOKIE_SAMESITE", "Lax")
+        return value.strip().capitalize() if isinstance(value, str) else "Lax"
+
+    @setting
+    def CROSS_SUBDOMAIN_COOKIE_DOMAIN(self) -> str | None:
+        """``Domain`` of every cookie the app sets (a ``str`` such as ``"example.com"``), so
+        that ``app.example.com`` and ``api.example.com`` share the session; ``None`` (default)
+        keeps the cookies on the host that set them. Better Auth's
+        ``crossSubDomainCookies.domain``."""
+        value = self._get("CROSS_SUBDOMAIN_COOKIE_DOMAIN", None)
+        return str(value).strip() or None if value is not None else None
+
+    @setting
+    def COOKIE_PARTITIONED(self) -> bool:
+        """Mark every cookie the app sets ``Partitioned`` (CHIPS: kept per top-level site, for
+        an API embedded in another site's page); a ``bool``, default ``False``. Needs Secure
+        cookies (check ``E018``)."""
+        return bool(self._get("COOKIE_PARTITIONED", False))
+
+    @setting
+    def ADOPT_DJANGO_SESSIONS(self) -> bool:
+        """A request whose Django session is logged in and that carries no app session cookie
+        gets an app session for that user (a ``bool``, default ``False``): users logged in
+        before the app was installed need not sign in again."""
+        return bool(self._get("ADOPT_DJANGO_SESSIONS", False))
+
+    @setting
     def SECRET(self) -> str:
         value = self._get("SECRET", None)
         return str(django_settings.SECRET_KEY if value is None else value)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import lru_cache
+from http.cookies import Morsel
 from typing import Any
 
 from django.http import HttpRequest, HttpResponseBase
@@ -23,6 +24,7 @@ __all__ = [
     "clear_cache",
     "cookie_name",
     "data_cookie_name",
+    "delete_cookie",
     "dont_remember_cookie_name",
     "has_cache",
     "is_remembered",
@@ -38,21 +40,37 @@ __all__ = [
 # of a very large user object) are verified every time, so the memo stays under ~8 MB.
 VERIFIED_MEMO_SIZE = 1024
 MEMO_MAX_VALUE_LENGTH = 8192
-_ATTRIBUTES = {secure: CookieAttributes(secure=secure) for secure in (False, True)}
+EXPIRED = "Thu, 01 Jan 1970 00:00:00 GMT"  # what Django's delete_cookie() sends
 
 
 def attributes() -> CookieAttributes:
-    """The attributes of every session cookie, for writing them and for sizing chunks."""
-    return _ATTRIBUTES[app_settings.USE_SECURE_COOKIES]
+    """The attributes of every cookie the app sets or deletes, for writing them and for sizing
+    chunks: ``Secure``, ``SameSite``, ``Domain`` and ``Partitioned`` from the settings."""
+    return _attributes(
+        app_settings.USE_SECURE_COOKIES,
+        app_settings.COOKIE_SAMESITE,
+        app_settings.CROSS_SUBDOMAIN_COOKIE_DOMAIN,
+        app_settings.COOKIE_PARTITIONED,
+    )
+
+
+@lru_cache(maxsize=16)
+def _attributes(
+    secure: bool, same_site: str, domain: str | None, partitioned: bool
+) -> CookieAttributes:
+    return CookieAttributes(
+        secure=secure, same_site=same_site, domain=domain, partitioned=partitioned
+    )
 
 
 def cookie_name(suffix: str) -> str:
+    """``<prefix>.<suffix>``, ``__Secure-`` prefixed with secure cookies."""
     return _name(app_settings.COOKIE_PREFIX, app_settings.USE_SECURE_COOKIES, suffix)
 
 
 @lru_cache(maxsize=64)
 def _name(prefix: str, secure: bool, suffix: str) -> str:
-    return _ATTRIBUTES[secure].name(prefix, suffix)
+    return CookieAttributes(secure=secure).name(prefix, suffix)
 
 
 def token_cookie_name() -> str:
@@ -67,32 +85,71 @@ def dont_remember_cookie_name() -> str:
     return cookie_name("dont_remember")
 
 
-def _set(response: HttpResponseBase, name: str, value: str, max_age: int | None) -> None:
-    attrs = attributes()
+class _PartitionedMorsel(Morsel[str]):
+    """A morsel that can say ``Partitioned``: ``http.cookies`` knows the attribute only from
+    Python 3.14 on, and Django's ``set_cookie()`` has no argument for it."""
+
+    _reserved = {**Morsel._reserved, "partitioned": "Partitioned"}  # type: ignore[attr-defined]
+    _flags = {*Morsel._flags, "partitioned"}  # type: ignore[attr-defined]
+
+
+def set_cookie(
+    response: HttpResponseBase,
+    name: str,
+    value: str,
+    *,
+    max_age: int | None,
+    attrs: CookieAttributes | None = None,
+) -> None:
+    """Set cookie ``name`` with the attributes every app cookie carries (``max_age=None``: a
+    browser-session cookie). Every cookie the app writes goes through here or
+    :func:`delete_cookie`, so a deletion always matches what was set."""
+    _write(response, name, value, max_age=max_age, attrs=attrs or attributes())
+
+
+def delete_cookie(
+    response: HttpResponseBase, name: str, *, attrs: CookieAttributes | None = None
+) -> None:
+    """Tell the browser to drop cookie ``name``. Browsers match a deletion on name, Domain and
+    Path (and want ``Secure`` for ``__Secure-`` names): it carries the same attributes as the
+    cookie it deletes."""
+    _write(response, name, "", max_age=0, expires=EXPIRED, attrs=attrs or attributes())
+
+
+def _write(
+    response: HttpResponseBase,
+    name: str,
+    value: str,
+    *,
+    max_age: int | None,
+    attrs: CookieAttributes,
+    expires: str | None = None,
+) -> None:
     response.set_cookie(
         name,
         value,
         max_age=max_age,
+        expires=expires,
         path=attrs.path,
         domain=attrs.domain,
         secure=attrs.secure,
         httponly=attrs.http_only,
         samesite=attrs.same_site,  # type: ignore[arg-type]
     )
+    if attrs.partitioned:
+        morsel = _PartitionedMorsel()
+        morsel.update(response.cookies[name])
+        morsel.set(name, response.cookies[name].value, response.cookies[name].coded_value)
+        morsel["partitioned"] = True
+        response.cookies[name] = morsel
+
+
+def _set(response: HttpResponseBase, name: str, value: str, max_age: int | None) -> None:
+    set_cookie(response, name, value, max_age=max_age)
 
 
 def _delete(response: HttpResponseBase, name: str) -> None:
-    # Same attributes as when set: browsers match on name, path and (for __Secure-) Secure.
-    attrs = attributes()
-    response.delete_cookie(
-        name,
-        path=attrs.path,
-        domain=attrs.domain,
-        samesite=attrs.same_site,  # type: ignore[arg-type]
-    )
-    response.cookies[name]["httponly"] = attrs.http_only
-    if attrs.secure:
-        response.cookies[name]["secure"] = True
+    delete_cookie(response, name)
 
 
 def read_token(cookies: Mapping[str, str]) -> str | None:

@@ -7,13 +7,15 @@ from functools import partial
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 
-from . import device_cookie
+from . import auth, device_cookie
 from .auth import PENDING_CHECKS_ATTRIBUTE
+from .conf import app_settings
 from .cookies import token_cookie_name
 from .sessions import ResolvedSession
 from .state import STATE_ATTRIBUTE, SessionState, get_state
@@ -35,12 +37,23 @@ def _session_user(request: HttpRequest) -> Any | None:
 
 
 def get_user(request: HttpRequest) -> Any:
-    """``request.user``: the session's user, else what AuthenticationMiddleware found."""
+    """``request.user``: the session's user, else what AuthenticationMiddleware found (unless
+    that is the Django login of the app session that just ended)."""
     user = _session_user(request)
     if user is not None:
         return user
+    if auth.end_paired_django_login(request, get_state(request)):
+        return AnonymousUser()
     previous = getattr(request, PREVIOUS_USER, None)
     return previous if previous is not None else AnonymousUser()
+
+
+def _session_user_or_ended(request: HttpRequest) -> tuple[Any | None, bool]:
+    """The session's user, else whether the Django login paired with it ended (may query)."""
+    user = _session_user(request)
+    if user is not None:
+        return user, False
+    return None, auth.end_paired_django_login(request, get_state(request))
 
 
 async def aget_user(request: HttpRequest) -> Any:
@@ -48,12 +61,15 @@ async def aget_user(request: HttpRequest) -> Any:
 
     Not memoized on the request: ``auth.login()`` / ``logout()`` may change the answer, and
     once the session is resolved and its user loaded the answer costs no thread hop."""
-    if _loaded(get_state(request)):
-        user = _session_user(request)  # no I/O left to do
+    state = get_state(request)
+    if _loaded(state) and state.ended_token is None:
+        user, ended = _session_user(request), False  # no I/O left to do
     else:
-        user = await sync_to_async(_session_user)(request)
+        user, ended = await sync_to_async(_session_user_or_ended)(request)
     if user is not None:
         return user
+    if ended:
+        return AnonymousUser()
     previous: Callable[[], Awaitable[Any]] | None = getattr(request, PREVIOUS_AUSER, None)
     return await previous() if previous is not None else AnonymousUser()
 
@@ -75,7 +91,9 @@ class AuthSessionMiddleware:
     :class:`~django_authsession.sessions.ResolvedSession` (lazily) or ``None``: test it for
     truth; ``request.user`` (and ``await request.auser()``) is its user when there is one.
     Nothing is read until something asks, and a request without the session cookie costs no
-    query and no cache call.
+    query and no cache call. A Django ``login()`` in the view starts an app session, whose
+    cookies this response carries; with ``AUTHSESSION_ADOPT_DJANGO_SESSIONS`` a request that
+    carries Django's session cookie and not ours gets one for the user Django's session holds.
 
     Sync and async: under ASGI the database and cache work runs in a thread
     (``sync_to_async``), never on the event loop; for an async view with a session cookie the
@@ -112,6 +130,13 @@ class AuthSessionMiddleware:
 
     def process_request(self, request: HttpRequest) -> None:
         if token_cookie_name() not in request.COOKIES:
+            if app_settings.ADOPT_DJANGO_SESSIONS and (
+                settings.SESSION_COOKIE_NAME in request.COOKIES
+            ):
+                state = get_state(request)
+                state.adoptable = True  # Django's session may be logged in: adopt it
+                request.auth_session = SimpleLazyObject(state.get)  # type: ignore[attr-defined]
+                return
             request.auth_session = None  # type: ignore[attr-defined]
             return
         state = get_state(request)
@@ -149,7 +174,7 @@ class AuthSessionMiddleware:
         """Does the response need our cookies or headers? Not when no cookie came in and no
         view signed in."""
         state: SessionState | None = getattr(request, STATE_ATTRIBUTE, None)
-        return state is not None and (state.presented or state.resolved)
+        return state is not None and state.has_work
 
     def process_response(
         self, request: HttpRequest, response: HttpResponseBase
@@ -168,5 +193,8 @@ class AuthSessionMiddleware:
             response.headers["Vary"] = "Cookie"  # what patch_vary_headers writes, without parsing
         # As Django's SessionMiddleware: a failed response must not change the browser's session.
         if response.status_code < 500:
+            if state.pending_login is not None or state.adoptable:
+                state.get()  # Django's login() in the view, or a Django login to adopt
             state.apply(response)
+            auth.end_paired_django_login(request, state)  # the ended session's Django login
         return response

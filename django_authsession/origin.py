@@ -13,6 +13,7 @@ cannot be a browser's cross-site request and is allowed. Our views and
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -103,9 +104,46 @@ def origin_error(request: HttpRequest) -> str | None:
     return None
 
 
+_UNLOGGABLE = re.compile(r"[^A-Za-z0-9.:/\-\[\]_]")
+LOGGED_ORIGIN_MAX_LENGTH = 200
+
+
+def refused_origin(request: HttpRequest) -> str:
+    """What to log of the refused request's ``Origin`` (or ``Referer``): the operator needs it
+    to fix ``CSRF_TRUSTED_ORIGINS``. Only ``scheme://host[:port]``: a Referer's path and query
+    (which may carry a token) and any userinfo are dropped, and characters outside a host's
+    alphabet are replaced, so a header cannot forge log lines. ``-`` when absent."""
+    header = request.META.get("HTTP_ORIGIN") or request.META.get("HTTP_REFERER")
+    if not header:
+        return "-"
+    if header == "null":
+        return "null"
+    try:
+        parts = urlsplit(header)
+    except ValueError:
+        parts = None
+    if parts is None or not parts.scheme or not parts.netloc:
+        return "(unparsable)"
+    host = parts.netloc.rpartition("@")[2]
+    value = f"{parts.scheme}://{host}".lower()
+    return _UNLOGGABLE.sub("?", value)[:LOGGED_ORIGIN_MAX_LENGTH]
+
+
+def _header_name(request: HttpRequest) -> str:
+    if request.META.get("HTTP_ORIGIN"):
+        return "Origin"
+    return "Referer" if request.META.get("HTTP_REFERER") else "-"
+
+
 def enforce(request: HttpRequest) -> None:
     """Raise the contract's 403 (and log it) when the request fails the Origin rule."""
     code = origin_error(request)
     if code is not None:
-        security.log_event(security.ORIGIN_REFUSED, request, code=code)
+        security.log_event(
+            security.ORIGIN_REFUSED,
+            request,
+            code=code,
+            header=_header_name(request),
+            origin=refused_origin(request),
+        )
         raise AuthError(403, code, ORIGIN_MESSAGES[code])

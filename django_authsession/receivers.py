@@ -1,14 +1,16 @@
 """Signal receivers: deactivating, deleting or changing the password of a user ends its sessions,
-including copies held in cookie caches (via revocation marks); Django's ``logout()`` ends the
-request's own."""
+including copies held in cookie caches (via revocation marks); Django's ``login()`` starts the
+request's app session and Django's ``logout()`` ends it."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.utils.functional import SimpleLazyObject
+
 from . import auth, device_cookie, sessions
 from .cookies import token_cookie_name
-from .state import STATE_ATTRIBUTE
+from .state import STATE_ATTRIBUTE, SessionState, get_state
 
 
 def end_sessions_on_deactivation_or_password_change(
@@ -40,7 +42,12 @@ def end_session_on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -
     request = getattr(request, "_request", request)
     if getattr(request, auth.LOGGED_OUT_ATTRIBUTE, False):
         return  # auth.logout() (our sign-out) sent this signal and has ended the session
-    if not hasattr(request, STATE_ATTRIBUTE) and token_cookie_name() not in request.COOKIES:
+    state: SessionState | None = getattr(request, STATE_ATTRIBUTE, None)
+    if token_cookie_name() not in request.COOKIES and (
+        state is None or not (state.resolved or state.pending_login is not None)
+    ):
+        if state is not None:
+            state.adoptable = False
         return  # no app session came in or started: leave the cookies alone
     auth.end_session(request)
 
@@ -50,3 +57,19 @@ def remember_device_on_login(sender: Any, request: Any, user: Any, **kwargs: Any
     one the user signs in from, as the app's sign-in does (once per request either way)."""
     if request is not None and user is not None and getattr(user, "pk", None) is not None:
         device_cookie.remember_device(request, None, user)
+
+
+def start_session_on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """Django's own ``login()`` / ``alogin()`` (``LoginView``, the admin's login form,
+    django-allauth, a project's ``authenticate()`` + ``login()``) starts an app session for
+    that user on this request's response, as ``POST /sign-in/email`` does. Only for requests
+    that pass through ``AuthSessionMiddleware`` (not the test client's ``force_login()``);
+    ``auth.login()`` sends this signal after starting its own session, and is left alone."""
+    if request is None:
+        return
+    request = getattr(request, "_request", request)
+    if not hasattr(request, "auth_session") or getattr(request, auth.LOGGING_IN_ATTRIBUTE, False):
+        return
+    state = get_state(request)
+    state.pending_login = user
+    request.auth_session = SimpleLazyObject(state.get)  # started when read, or at the response

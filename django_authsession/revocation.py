@@ -32,10 +32,12 @@ import logging
 import time
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.cache import BaseCache, caches
+from django.core.cache.backends.locmem import LocMemCache
 
 from . import security
-from .conf import app_settings
+from .conf import DEFAULT_REVOCATION_CACHE, app_settings
 from .wire.cookie_cache import DONT_REMEMBER_CACHE_AGE
 
 MARK_MARGIN_SECONDS = 60
@@ -52,8 +54,29 @@ class MarkStoreUnavailable(Exception):
     untrusted: copies of the session in cookie caches may still be honoured."""
 
 
-def _cache() -> BaseCache:
-    return caches[app_settings.REVOCATION_CACHE]
+FALLBACK_LOCATION = "authsession-revocation-fallback"
+FALLBACK_MAX_ENTRIES = 10000
+_fallback: BaseCache | None = None
+
+
+def uses_fallback() -> bool:
+    """Is the default alias missing from ``CACHES``, so that marks live in this process only?
+    Fine for development (check ``W011``); ``check --deploy`` refuses it (``E009``)."""
+    alias = app_settings.REVOCATION_CACHE
+    return alias == DEFAULT_REVOCATION_CACHE and alias not in settings.CACHES
+
+
+def cache() -> BaseCache:
+    """The mark store: ``CACHES[AUTHSESSION_REVOCATION_CACHE]``, or a per-process local-memory
+    cache when the default alias is not configured, so a new project runs without settings."""
+    if not uses_fallback():
+        return caches[app_settings.REVOCATION_CACHE]
+    global _fallback
+    if _fallback is None:
+        _fallback = LocMemCache(
+            FALLBACK_LOCATION, {"OPTIONS": {"MAX_ENTRIES": FALLBACK_MAX_ENTRIES}}
+        )
+    return _fallback
 
 
 def _timeout() -> int:
@@ -88,7 +111,7 @@ def _untrust_store() -> None:
     """A mark was lost: trust no cookie cache issued before now (the next hit writes a new
     generation). Raises :class:`MarkStoreUnavailable` when even that cannot be written."""
     try:
-        _cache().delete(GENERATION_KEY)
+        cache().delete(GENERATION_KEY)
     except Exception as exc:
         _store_failed("untrust_store", exc)
         raise MarkStoreUnavailable from None
@@ -102,7 +125,7 @@ def mark_sessions(stored_tokens: Iterable[str]) -> None:
         return
     try:
         # Redis raises for a refused write; memcached reports the keys it did not store.
-        failed = _cache().set_many(keys, timeout=_timeout())
+        failed = cache().set_many(keys, timeout=_timeout())
     except Exception as exc:
         _store_failed("mark_sessions", exc)
         _untrust_store()
@@ -118,7 +141,7 @@ def mark_user(user_id: object) -> None:
     if not app_settings.COOKIE_CACHE:
         return
     try:
-        _cache().set(USER_KEY.format(user_id), _now_ms(), timeout=_timeout())
+        cache().set(USER_KEY.format(user_id), _now_ms(), timeout=_timeout())
     except Exception as exc:
         _store_failed("mark_user", exc)
         _untrust_store()
@@ -132,7 +155,7 @@ def _start_generation() -> None:
         security.MARK_STORE_RESET, None, level=logging.WARNING, cache=app_settings.REVOCATION_CACHE
     )
     try:
-        _cache().add(GENERATION_KEY, _now_ms() + GENERATION_MARGIN_MS, timeout=None)
+        cache().add(GENERATION_KEY, _now_ms() + GENERATION_MARGIN_MS, timeout=None)
     except Exception as exc:  # still refusing writes: every hit keeps asking the database
         _store_failed("start_generation", exc)
 
@@ -150,7 +173,7 @@ def verdict(stored_token: str, user_id: object, cached_at_ms: int) -> Verdict:
     session_key = _session_key(stored_token)
     user_key = USER_KEY.format(user_id)
     try:
-        marks = _cache().get_many([session_key, user_key, GENERATION_KEY])
+        marks = cache().get_many([session_key, user_key, GENERATION_KEY])
     except Exception as exc:
         _store_failed("is_revoked", exc)
         return Verdict.UNVOUCHED
@@ -174,4 +197,4 @@ def is_revoked(stored_token: str, user_id: object, cached_at_ms: int) -> bool:
 def trust_cookie_caches_from(ms: int) -> None:
     """Write the generation: cookie caches issued before ``ms`` (ms since the epoch) are not
     trusted. ``0`` declares a store that has held every mark ever written (a fresh test run)."""
-    _cache().set(GENERATION_KEY, ms, timeout=None)
+    cache().set(GENERATION_KEY, ms, timeout=None)

@@ -108,6 +108,24 @@ class SessionState:
         self.request = request
         self.presented = cookies.token_cookie_name() in request.COOKIES
         self._outcome: Outcome | None = None
+        # The user Django's own login() / alogin() logged in during this request: the app
+        # session starts when something reads the session or the response is written.
+        self.pending_login: Any | None = None
+        # AUTHSESSION_ADOPT_DJANGO_SESSIONS and Django's session cookie, but no app cookie.
+        self.adoptable = False
+        # A well-signed token that resolved to no session (revoked, expired): a Django login
+        # paired with it ends too (``auth.end_paired_django_login``).
+        self.ended_token: str | None = None
+
+    @property
+    def has_work(self) -> bool:
+        """Does the response need this state's cookies (or a session started)?"""
+        return (
+            self.presented
+            or self._outcome is not None
+            or self.pending_login is not None
+            or self.adoptable
+        )
 
     @property
     def resolved(self) -> bool:
@@ -129,10 +147,27 @@ class SessionState:
     ) -> ResolvedSession | None:
         """The request's session, or ``None``. Resolved once; ``disable_cookie_cache`` makes a
         cache-served answer go to the database."""
+        if self.pending_login is not None or self.adoptable:
+            started = self._start_from_django()
+            if started is not None:
+                return started
         outcome = self._outcome
         if outcome is None or (disable_cookie_cache and outcome.source is Source.CACHE):
             outcome = self._outcome = self._resolve(disable_cookie_cache, disable_refresh)
         return outcome.resolved
+
+    def _start_from_django(self) -> ResolvedSession | None:
+        """Start the app session of Django's login() in this request, or adopt the login of
+        Django's session; ``None`` when there is none to start."""
+        from . import auth  # auth builds on this module
+
+        user, self.pending_login = self.pending_login, None
+        adoptable, self.adoptable = self.adoptable, False
+        if user is not None:
+            return auth.complete_django_login(self.request, user)
+        if adoptable and self._outcome is None:
+            return auth.adopt(self.request)
+        return None
 
     def _resolve(self, disable_cookie_cache: bool, disable_refresh: bool) -> Outcome:
         now = timezone.now()
@@ -165,6 +200,7 @@ class SessionState:
         if resolved is None:
             resolved = sessions.resolve_from_db(token, now=now)
             if resolved is None:
+                self.ended_token = token
                 return Outcome(Source.NONE, **base)
         if not resolved.from_cache:
             # The row says whether the browser asked to be remembered; on a cache hit the
@@ -179,6 +215,7 @@ class SessionState:
             return Outcome(source, resolved=resolved, **base)
         refreshed = sessions.refresh(resolved, now=now)
         if refreshed is None:  # revoked or expired in the meantime
+            self.ended_token = token
             return Outcome(Source.NONE, **base)
         # Refreshed here, or by a concurrent request (then the database answered): either way
         # the browser gets a cookie cache of what the database now holds.
@@ -225,8 +262,13 @@ class SessionState:
         )
         return resolved
 
+    @sensitive_variables()
     def end(self) -> None:
-        """The session ended (sign-out): clear every cookie."""
+        """The session ended (sign-out, revoked): clear every cookie, and end the Django login
+        paired with it (``auth.end_paired_django_login``, when the response is written)."""
+        outcome = self._outcome
+        current = outcome.resolved if outcome is not None else None
+        self.ended_token = current.token if current is not None else self.token()
         self._outcome = Outcome(Source.ENDED, presented=self.presented, read_at=timezone.now())
 
     def user_payload(self, resolved: ResolvedSession) -> dict[str, Any]:

@@ -124,6 +124,7 @@ def profile_page(request: HttpRequest) -> HttpResponse:
     context = _context()
     context["profile"] = Profile.of(session.user)
     context["devices"] = _devices(session.user_id, session.pk)
+    context["is_staff"] = bool(getattr(session.user, "is_staff", False))  # the admin link
     response = render(request, "example_project/profile.html", context)
     response["Cache-Control"] = "no-store"  # a signed-out reload must not show a cached page
     return response

@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import caches
 from django.test import Client
 
@@ -24,6 +25,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "custom_user_model: about the username-based model of tests.settings_custom_user",
     )
+    config.addinivalue_line(
+        "markers",
+        "full_name_user_model: runs only under tests.settings_full_name_user (a subprocess)",
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -34,9 +39,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if SUPPLIED_USER_MODEL
         else "about the supplied user model"
     )
+    full_name_run = django_settings.AUTH_USER_MODEL == "full_name_user.FullNameUser"
     for item in items:
         if item.get_closest_marker(skip_marker):
             item.add_marker(pytest.mark.skip(reason=reason))
+        if item.get_closest_marker("full_name_user_model") and not full_name_run:
+            item.add_marker(pytest.mark.skip(reason="runs under tests.settings_full_name_user"))
 
 
 @pytest.fixture(autouse=True)

@@ -131,7 +131,7 @@ def test_session_changelist_is_a_device_list_without_token(admin_client) -> None
         "status",
     ]
     (row,) = response.context["results"]
-    assert _email(session.user) in row[1]
+    assert _email(session.user) in row[1].replace("<wbr>", "")  # may wrap after its "@"
     assert DEVICE in row[2]
     assert IP in row[3]
     assert "just now" in row[4]

@@ -58,14 +58,19 @@ def test_e005_update_age_shorter_than_lifetime(settings) -> None:
 
 
 def test_e024_failure_limit_backend_missing_or_not_first(settings) -> None:
+    """A warning (W017) in development, so a new project starts; an error for --deploy."""
     model_backend = "django.contrib.auth.backends.ModelBackend"
     settings.AUTHENTICATION_BACKENDS = [model_backend]
-    assert "django_authsession.E024" in ids()
+    assert "django_authsession.W017" in ids()
+    assert "django_authsession.E024" not in ids()
+    assert "django_authsession.E024" in ids(deploy=True)
     settings.AUTHENTICATION_BACKENDS = [model_backend, BACKEND_PATH]
-    [error] = [m for m in run_checks() if m.id == "django_authsession.E024"]
+    [error] = [
+        m for m in run_checks(include_deployment_checks=True) if m.id == "django_authsession.E024"
+    ]
     assert "is not first" in error.msg and BACKEND_PATH in (error.hint or "")
     settings.AUTHENTICATION_BACKENDS = [BACKEND_PATH, model_backend]
-    assert "django_authsession.E024" not in ids()
+    assert not {"django_authsession.E024", "django_authsession.W017"} & ids(deploy=True)
 
 
 @pytest.mark.supplied_user_model
@@ -111,10 +116,82 @@ def free_port() -> int:
 
 
 def test_e006_revocation_cache_missing() -> None:
-    with override_settings(CACHES={"default": LOCAL}):
+    """An alias the project named and did not configure is a typo: an error."""
+    with override_settings(CACHES={"default": LOCAL}, AUTHSESSION_REVOCATION_CACHE="marks"):
         assert "django_authsession.E006" in ids()
-    with override_settings(CACHES={"default": LOCAL}, AUTHSESSION_COOKIE_CACHE=False):
+    with override_settings(
+        CACHES={"default": LOCAL},
+        AUTHSESSION_REVOCATION_CACHE="marks",
+        AUTHSESSION_COOKIE_CACHE=False,
+    ):
         assert "django_authsession.E006" not in ids()  # no cookie cache, no marks
+
+
+def test_w011_no_revocation_cache_runs_on_a_per_process_fallback() -> None:
+    """A new project without the alias runs (development), is told what production needs,
+    and check --deploy refuses it."""
+    with override_settings(CACHES={"default": LOCAL}):
+        warnings = [m for m in run_checks() if m.id == "django_authsession.W011"]
+        assert len(warnings) == 1
+        assert "authsession_revocation" in str(warnings[0].hint)
+        assert "noeviction" in str(warnings[0].hint)
+        assert "django_authsession.E006" not in ids()
+        assert "django_authsession.E009" in ids(deploy=True)
+    with override_settings(CACHES={"default": LOCAL}, AUTHSESSION_COOKIE_CACHE=False):
+        assert "django_authsession.W011" not in ids()  # no cookie cache, no marks
+
+
+# --- cookie attributes ----------------------------------------------------------------------
+
+
+def test_e016_unknown_samesite(settings) -> None:
+    settings.AUTHSESSION_COOKIE_SAMESITE = "sometimes"
+    assert "django_authsession.E016" in ids()
+    settings.AUTHSESSION_COOKIE_SAMESITE = None
+    assert "django_authsession.E016" in ids()
+    for value in ("Lax", "strict", "none"):
+        settings.AUTHSESSION_COOKIE_SAMESITE = value
+        settings.AUTHSESSION_USE_SECURE_COOKIES = True
+        assert "django_authsession.E016" not in ids()
+
+
+def test_e017_samesite_none_needs_secure_cookies(settings) -> None:
+    settings.AUTHSESSION_COOKIE_SAMESITE = "None"
+    settings.AUTHSESSION_USE_SECURE_COOKIES = False
+    errors = [m for m in run_checks() if m.id == "django_authsession.E017"]
+    assert len(errors) == 1 and "AUTHSESSION_USE_SECURE_COOKIES = True" in str(errors[0].hint)
+    settings.AUTHSESSION_USE_SECURE_COOKIES = None
+    settings.DEBUG = True  # secure cookies default to off in development
+    assert "django_authsession.E017" in ids()
+    settings.AUTHSESSION_USE_SECURE_COOKIES = True
+    assert "django_authsession.E017" not in ids()
+
+
+def test_e018_partitioned_needs_secure_cookies(settings) -> None:
+    settings.AUTHSESSION_COOKIE_PARTITIONED = True
+    settings.AUTHSESSION_USE_SECURE_COOKIES = False
+    assert "django_authsession.E018" in ids()
+    settings.AUTHSESSION_USE_SECURE_COOKIES = True
+    assert "django_authsession.E018" not in ids()
+
+
+@pytest.mark.parametrize(
+    "domain", ["https://example.com", "example.com:8000", "example.com/api", "exa mple.com", 3]
+)
+def test_e019_malformed_cookie_domain(settings, domain) -> None:
+    settings.AUTHSESSION_CROSS_SUBDOMAIN_COOKIE_DOMAIN = domain
+    assert "django_authsession.E019" in ids()
+
+
+def test_w013_cookie_domain_covering_no_allowed_host(settings) -> None:
+    settings.ALLOWED_HOSTS = ["api.example.com"]
+    for domain in ("example.com", ".example.com", "api.example.com"):
+        settings.AUTHSESSION_CROSS_SUBDOMAIN_COOKIE_DOMAIN = domain
+        assert ids() == set(), domain
+    settings.AUTHSESSION_CROSS_SUBDOMAIN_COOKIE_DOMAIN = "example.org"
+    assert "django_authsession.W013" in ids()
+    settings.AUTHSESSION_CROSS_SUBDOMAIN_COOKIE_DOMAIN = "ample.com"  # not a parent domain
+    assert "django_authsession.W013" in ids()
 
 
 def test_e007_revocation_cache_shared_with_rate_limit_counters() -> None:

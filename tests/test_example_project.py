@@ -145,3 +145,45 @@ def test_login_page_links_to_a_sign_up_page_that_signs_up() -> None:
     assert response.status_code == 200, response.content
     assert anonymous.get("/signup")["Location"] == "/profile"
     assert "Ada Lovelace" in anonymous.get("/profile").content.decode()
+
+
+def test_staff_hint_only_for_staff() -> None:
+    staff: Any = UserFactory(is_staff=True)
+    member: Any = UserFactory()
+    staff_client, _ = signed_in_browser(staff, MAC_CHROME)
+    member_client, _ = signed_in_browser(member, MAC_CHROME)
+    staff_page = staff_client.get("/profile").content.decode()
+    assert 'id="staff-hint"' in staff_page and 'href="/admin/"' in staff_page
+    member_page = member_client.get("/profile").content.decode()
+    assert 'id="staff-hint"' not in member_page and "staff" not in member_page.lower()
+
+
+@override_settings(DEBUG=True)
+def test_every_page_has_a_favicon_that_is_served() -> None:
+    from django.contrib.staticfiles import finders
+
+    client, _ = signed_in_browser(UserFactory(), MAC_CHROME)
+    pages = [Client().get("/"), Client().get("/signup"), client.get("/profile")]
+    for page in pages:
+        html = page.content.decode()
+        assert (
+            '<link rel="icon" type="image/svg+xml" href="/static/example_project/favicon.svg">'
+            in html
+        )
+    path = finders.find("example_project/favicon.svg")
+    assert path is not None
+    assert Path(path).read_text(encoding="utf-8").startswith("<svg")
+
+
+def test_forms_show_errors_under_their_fields_without_codes() -> None:
+    """The pages map the API's codes to sentences (the browser test sees them shown); every
+    field an error can name has its place under the field."""
+    login = Client().get("/").content.decode()
+    signup = Client().get("/signup").content.decode()
+    for field in ("email", "password"):
+        assert f'<p id="{field}-error" class="field-error" hidden></p>' in login
+    for field in ("name", "email", "password", "image"):
+        assert f'<p id="{field}-error" class="field-error" hidden></p>' in signup
+    for code in ("INVALID_EMAIL_OR_PASSWORD", "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL"):
+        assert f"{code}: [" in login  # a sentence and the field it concerns
+    assert '" (" + error.code' not in login  # codes are not shown to people

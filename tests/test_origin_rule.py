@@ -84,3 +84,38 @@ def test_refusal_is_logged(user, caplog) -> None:
     events = [r for r in caplog.records if getattr(r, "event", None) == security.ORIGIN_REFUSED]
     assert len(events) == 1
     assert "INVALID_ORIGIN" in events[0].getMessage()
+
+
+def _refusal_line(caplog, client, **extra) -> str:
+    caplog.clear()
+    caplog.set_level(logging.WARNING, logger=security.logger.name)
+    client.post(SIGN_IN_URL, {"email": "a@example.com", "password": "x"}, **extra)
+    events = [r for r in caplog.records if getattr(r, "event", None) == security.ORIGIN_REFUSED]
+    assert len(events) == 1
+    return events[0].getMessage()
+
+
+def test_refusal_log_names_the_refused_origin(db, caplog) -> None:
+    """The operator's fix is CSRF_TRUSTED_ORIGINS: the line says which origin to add."""
+    message = _refusal_line(caplog, origin_client("https://App.Example.com:8443"))
+    assert "header=Origin origin=https://app.example.com:8443" in message
+    assert "code=INVALID_ORIGIN" in message
+
+
+def test_refusal_log_keeps_only_the_origin_of_a_referer(db, caplog) -> None:
+    """A Referer's path and query may carry a token, its userinfo a password: never logged."""
+    referer = "https://user:secret@evil.example/reset?token=s3cr3t-t0ken#frag"
+    message = _refusal_line(caplog, origin_client(None), HTTP_REFERER=referer)
+    assert "header=Referer origin=https://evil.example" in message
+    for secret in ("s3cr3t-t0ken", "secret", "reset", "user"):
+        assert secret not in message
+
+
+def test_refusal_log_cannot_be_forged_by_the_header(db, caplog) -> None:
+    message = _refusal_line(caplog, origin_client("https://evil.example\r\nFAKE event=x y"))
+    assert "\n" not in message and " event=x" not in message
+    assert "origin=https://evil.example" in message
+    assert "origin=null" in _refusal_line(caplog, origin_client("null"))
+    with_cookie = origin_client(None)
+    with_cookie.cookies[cookies.token_cookie_name()] = "x"
+    assert "header=- origin=-" in _refusal_line(caplog, with_cookie)

@@ -231,3 +231,29 @@ def test_deactivating_a_user_with_the_mark_store_down_raises(settings, user) -> 
         user.is_active = False
         with pytest.raises(revocation.MarkStoreUnavailable):
             user.save()
+
+
+def test_without_the_alias_marks_live_in_a_per_process_fallback(settings, user) -> None:
+    """A new project with no ``authsession_revocation`` cache runs: sign-in, the cookie
+    cache, sign-out, and a replay of the signed-out browser's cookie cache is refused."""
+    from django_authsession import revocation
+
+    caches_without_alias = {"default": settings.CACHES["default"]}
+    with override_settings(CACHES=caches_without_alias):
+        revocation.cache().clear()
+        assert revocation.uses_fallback()
+        stolen = browser()
+        sign_in(stolen, user.email)
+        assert stolen.get(URL).json() is not None  # the cookie cache is warm
+        old_cookies = deepcopy(stolen.cookies)
+        stolen.post("/api/auth/sign-out")
+        replay = browser()
+        replay.cookies = old_cookies
+        assert replay.get(URL).json() is None
+        signed_up = browser().post(  # sign-up's lock lives in the same store
+            "/api/auth/sign-up/email",
+            {"name": "New", "email": "new@example.com", "password": DEFAULT_PASSWORD},
+            content_type="application/json",
+        )
+        assert signed_up.status_code == 200, signed_up.content
+        revocation.cache().clear()

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from tests import views
@@ -17,4 +18,12 @@ urlpatterns = [
     path("plain/alogout/", views.django_alogout_view),
     path("plain/project-login/", views.project_login_view),
     path("plain/project-logout/", views.project_logout_view),
+    path("plain/django-login/", views.django_login_view),
+    path("plain/django-alogin/", views.django_alogin_view),
+    path("plain/django-login-fails/", views.django_login_then_fail_view),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(template_name="admin/login.html", next_page="/done/"),
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(next_page="/done/")),
 ]

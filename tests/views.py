@@ -3,11 +3,12 @@ plain Django views (sync and async) as a project writes them."""
 
 from typing import Any
 
+from django.contrib.auth import aauthenticate, alogin, authenticate, get_user_model
 from django.contrib.auth import alogout as django_alogout
-from django.contrib.auth import get_user_model
+from django.contrib.auth import login as django_login
 from django.contrib.auth import logout as django_logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
 from rest_framework.permissions import IsAuthenticated
@@ -97,3 +98,40 @@ def project_login_view(request: HttpRequest) -> JsonResponse:
 def project_logout_view(request: HttpRequest) -> JsonResponse:
     authsession_logout(request)
     return JsonResponse({"logged_out": True})
+
+
+# A project's own login views through Django's login() / alogin(), as projects write them.
+
+
+def _credentials(request: HttpRequest) -> dict[str, str]:
+    return {"username": request.POST["username"], "password": request.POST["password"]}
+
+
+@require_POST
+def django_login_view(request: HttpRequest) -> JsonResponse:
+    """``authenticate()`` + ``login()``; ``?remember=0`` ends Django's session with the
+    browser, as a "Remember me" box left unticked does."""
+    user = authenticate(request, **_credentials(request))
+    if user is None:
+        return JsonResponse({"logged_in": False}, status=400)
+    django_login(request, user)
+    if request.POST.get("remember") == "0":
+        request.session.set_expiry(0)  # after login(), as django-allauth does it
+    return JsonResponse({"logged_in": True, "pk": str(user.pk)})
+
+
+@require_POST
+async def django_alogin_view(request: HttpRequest) -> JsonResponse:
+    user = await aauthenticate(request, **_credentials(request))
+    if user is None:
+        return JsonResponse({"logged_in": False}, status=400)
+    await alogin(request, user)
+    return JsonResponse({"logged_in": True, "pk": str(user.pk)})
+
+
+@require_POST
+def django_login_then_fail_view(request: HttpRequest) -> HttpResponse:
+    """Logs in, then fails: a 5xx response starts no session."""
+    user = authenticate(request, **_credentials(request))
+    django_login(request, user)
+    return HttpResponse("down", status=503)

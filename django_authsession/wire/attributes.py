@@ -12,13 +12,16 @@ SECURE_PREFIX = "__Secure-"
 
 @dataclass(frozen=True)
 class CookieAttributes:
-    """``HttpOnly; SameSite=Lax; Path=/`` (CONTRACT.md §3), ``Secure`` when asked for."""
+    """``HttpOnly; SameSite=Lax; Path=/`` (CONTRACT.md §3), ``Secure`` when asked for; the
+    ``SameSite``, ``Domain`` and ``Partitioned`` a deployment chooses (Better Auth's
+    ``defaultCookieAttributes`` and ``crossSubDomainCookies``)."""
 
     secure: bool = False
     path: str = "/"
     domain: str | None = None
     same_site: str | None = "Lax"
     http_only: bool = True
+    partitioned: bool = False
 
     def name(self, prefix: str, suffix: str) -> str:
         """``<prefix>.<suffix>``, with ``__Secure-`` in front when the cookie is secure."""

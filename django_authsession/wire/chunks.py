@@ -78,6 +78,8 @@ def chunk_value_size(
         line += "; Secure"
     if same_site:
         line += f"; SameSite={same_site[:1].upper()}{same_site[1:]}"
+    if attributes.partitioned:
+        line += "; Partitioned"
     return CHUNK_SIZE - len(line)
 
 

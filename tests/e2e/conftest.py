@@ -4,22 +4,23 @@
 from __future__ import annotations
 
 import os
+import socket
+import ssl
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
 
-from tests.helpers import free_port
-
 ROOT = Path(__file__).resolve().parents[2]
-PORTS = range(8200, 8300)
+START_ATTEMPTS = 3
 STARTUP_SECONDS = 30
 
 
@@ -34,11 +35,17 @@ def _server_env(database: Path) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="module")
-def asgi_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of uvicorn serving Django's ASGI application."""
-    pytest.importorskip("uvicorn")
-    env = _server_env(tmp_path_factory.mktemp("asgi") / "db.sqlite3")
+@contextmanager
+def uvicorn_server(
+    database: Path,
+    settings_module: str = "tests.e2e.server_settings",
+    extra_env: dict[str, str] | None = None,
+    tls: tuple[Path, Path] | None = None,
+) -> Iterator[str]:
+    """Runs uvicorn serving Django's ASGI application with ``settings_module`` on a freshly
+    migrated SQLite database; yields its base URL (https with ``tls``, a (key, certificate)
+    pair). Stopped on exit."""
+    env = {**_server_env(database), "DJANGO_SETTINGS_MODULE": settings_module, **(extra_env or {})}
     subprocess.run(
         [sys.executable, "-m", "django", "migrate", "--verbosity", "0"],
         cwd=ROOT,
@@ -46,9 +53,11 @@ def asgi_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         check=True,
         timeout=120,
     )
-    port = free_port(PORTS)
-    server = subprocess.Popen(
-        [
+    # A port the system picks, not one of a fixed range other test runs on the machine use too;
+    # should it be taken before uvicorn binds it, uvicorn exits: try another.
+    for attempt in range(1, START_ATTEMPTS + 1):
+        port = _system_port()
+        command = [
             sys.executable,
             "-m",
             "uvicorn",
@@ -60,29 +69,57 @@ def asgi_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             str(port),
             "--log-level",
             "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
+        ]
+        if tls:
+            command += ["--ssl-keyfile", str(tls[0]), "--ssl-certfile", str(tls[1])]
+        server = subprocess.Popen(command, cwd=ROOT, env=env)
+        url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
+        if _answers(server, url, tls is not None):
+            break
+        _stop(server)
+        if attempt == START_ATTEMPTS:
+            raise RuntimeError("uvicorn did not start")
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/api/ping/", timeout=2):
-                    break
-            except (urllib.error.URLError, ConnectionError):
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("uvicorn did not start") from None
-                time.sleep(0.2)
         yield url
     finally:
-        server.terminate()
+        _stop(server)
+
+
+def _system_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _answers(server: subprocess.Popen[bytes], url: str, tls: bool) -> bool:
+    """Whether ``server`` came up and answers at ``url`` (False when it exited first)."""
+    # The test's own throwaway certificate: the readiness probe does not verify it.
+    probe_context = ssl._create_unverified_context() if tls else None
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while server.poll() is None and time.monotonic() < deadline:
         try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+            with urllib.request.urlopen(f"{url}/api/ping/", timeout=2, context=probe_context):
+                return True
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    return False
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+@pytest.fixture(scope="module")
+def asgi_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of uvicorn serving Django's ASGI application."""
+    pytest.importorskip("uvicorn")
+    with uvicorn_server(tmp_path_factory.mktemp("asgi") / "db.sqlite3") as url:
+        yield url
 
 
 @pytest.fixture

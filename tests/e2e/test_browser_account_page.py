@@ -119,6 +119,9 @@ def test_account_page_devices_revocation_and_sign_out(
         token = sign_in(first, base, email)
         sync_api.expect(first.locator("#profile-email")).to_have_text(email)
         sync_api.expect(first.locator("#profile-name")).to_have_text(name)
+        sync_api.expect(first.locator("#staff-hint")).to_have_count(0)  # not staff
+        favicon = first.request.get(base + first.get_attribute("link[rel=icon]", "href"))
+        assert favicon.ok and favicon.headers["content-type"] == "image/svg+xml"
         if has_avatar:  # the image loaded: it covers the initials
             sync_api.expect(first.locator("#avatar")).to_be_visible()
             assert first.eval_on_selector("#avatar", "img => img.naturalWidth") == 1
@@ -191,5 +194,67 @@ def test_sign_up_from_the_login_page(
         other.fill("#email", "ada@example.com")
         other.fill("#password", "another-long-password-1")
         other.click("#signup-form button[type=submit]")
-        sync_api.expect(other.locator("#error")).to_be_visible()
+        sync_api.expect(other.locator("#email-error")).to_have_text(
+            "An account with this email already exists. Sign in instead, or use another email."
+        )
+        sync_api.expect(other.locator("#email")).to_have_attribute("aria-invalid", "true")
+        sync_api.expect(other.locator("#error")).to_be_hidden()
+        assert "USER_ALREADY_EXISTS" not in other.locator("body").inner_text()
         assert other.url == f"{base}/signup"
+
+
+def test_errors_are_sentences_under_their_field_and_the_staff_hint_is_for_staff(
+    launch_browser: Callable[[], Any], live_server, settings
+) -> None:
+    settings.AUTHSESSION_USE_SECURE_COOKIES = False
+    settings.AUTH_PASSWORD_VALIDATORS = [
+        {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"}
+    ]
+    staff: Any = UserFactory(is_staff=True)
+    email = staff.email
+    base = live_server.url
+    browser = launch_browser()
+    page = new_page(browser, MAC_CHROME, avatar_fails)
+    with screenshots_on_failure("errors", [page]):
+        # A wrong password: a sentence under the password field, no code.
+        page.goto(f"{base}/")
+        page.fill("#email", email)
+        page.fill("#password", "not-the-password")
+        page.click("#login-form button[type=submit]")
+        sync_api.expect(page.locator("#password-error")).to_have_text(
+            "That email and password do not match an account. Check both and try again."
+        )
+        sync_api.expect(page.locator("#password")).to_have_attribute("aria-invalid", "true")
+        sync_api.expect(page.locator("#error")).to_be_hidden()
+        assert "INVALID_EMAIL_OR_PASSWORD" not in page.locator("body").inner_text()
+
+        # The right one: the error goes, the staff member is told about the admin.
+        page.fill("#password", DEFAULT_PASSWORD)
+        page.click("#login-form button[type=submit]")
+        page.wait_for_url(f"{base}/profile")
+        sync_api.expect(page.locator("#staff-hint")).to_contain_text("You are staff")
+        sync_api.expect(page.locator("#staff-hint a")).to_have_attribute("href", "/admin/")
+        page.get_by_role("button", name="Sign out").click()
+        page.wait_for_url(f"{base}/")
+
+        # A password validator's own sentence, under the password field.
+        page.goto(f"{base}/signup")
+        page.fill("#name", "Common Password")
+        page.fill("#email", "common@example.com")
+        page.fill("#password", "password123")
+        page.click("#signup-form button[type=submit]")
+        sync_api.expect(page.locator("#password-error")).to_have_text(
+            "This password is too common."
+        )
+        sync_api.expect(page.locator("#name-error")).to_be_hidden()
+        sync_api.expect(page.locator("#error")).to_be_hidden()
+        body = page.locator("body").inner_text()
+        assert "VALIDATION_ERROR" not in body and "password:" not in body
+
+        # Another field's error: under that field; the password error is gone.
+        page.fill("#email", "not-an-address")
+        page.fill("#password", "a-far-less-common-password-1")
+        page.click("#signup-form button[type=submit]")
+        sync_api.expect(page.locator("#email-error")).to_have_text("Enter a valid email address.")
+        sync_api.expect(page.locator("#password-error")).to_be_hidden()
+        assert page.url == f"{base}/signup"
