@@ -258,8 +258,3 @@ def clear_all(response: HttpResponseBase, request: HttpRequest) -> None:
         if name != data_cookie_name():
             _delete(response, name)
 
-
-def set_cookie(response: HttpResponseBase, name: str, value: str, *, max_age: int | None) -> None:
-    """Set a cookie of the app's own (the device cookie) with the session cookies' attributes,
-    so settings that change those attributes apply to it as well."""
-    _set(response, name, value, max_age)
