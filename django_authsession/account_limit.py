@@ -14,8 +14,9 @@ import hashlib
 
 from django.http import HttpRequest
 
-from . import ratelimit
+from . import ratelimit, signals
 from .conf import app_settings
+from .models import Session
 
 GROUP = "authsession:failed-sign-in"
 
@@ -48,6 +49,9 @@ def check(request: HttpRequest, email: str) -> None:
 
 def record_failure(request: HttpRequest, email: str) -> None:
     """Count one failed sign-in for this email address (a store failure is logged only: the
-    answer is the 401 the password earned)."""
+    answer is the 401 the password earned). The failure that uses up the allowance sends
+    ``account_locked_out``."""
     with contextlib.suppress(ratelimit.CounterStoreDown):
-        _usage(request, email, increment=True)
+        found = _usage(request, email, increment=True)
+        if found is not None and found["count"] == found["limit"]:
+            signals.account_locked_out.send(sender=Session, email=email, request=request)

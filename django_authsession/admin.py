@@ -33,7 +33,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from . import sessions
-from .devices import describe_user_agent
+from .devices import describe_location, describe_user_agent
 from .models import Session, User
 
 if TYPE_CHECKING:
@@ -60,8 +60,10 @@ SESSION_FIELDS = (
     "device",
     "ip_address",
     "user_agent",
+    "place",
     "created_at",
     "updated_at",
+    "last_active_at",
     "expires_at",
     "status",
 )
@@ -119,10 +121,15 @@ class SessionColumns:
     def created(self, obj: Session) -> str:
         return _relative(obj.created_at)
 
-    @admin.display(description=_("last active"), ordering="updated_at")
+    @admin.display(description=_("last active"), ordering="last_active_at")
     def last_active(self, obj: Session) -> str:
-        """When the session was created or last extended (requests in between write nothing)."""
-        return _relative(obj.updated_at)
+        """The last request, to within ``AUTHSESSION_ACTIVITY_INTERVAL`` when activity is
+        tracked; else when the session was created or last extended."""
+        return _relative(obj.last_active)
+
+    @admin.display(description=_("place"))
+    def place(self, obj: Session) -> str:
+        return describe_location(obj.location) or "—"
 
     @admin.display(description=_("expires"), ordering="expires_at")
     def expires(self, obj: Session) -> str:
@@ -202,7 +209,7 @@ class SessionAdmin(SessionColumns, _SessionAdminBase):
 
     @admin.action(description=_("Revoke selected sessions"), permissions=["delete"])
     def revoke_selected(self, request: HttpRequest, queryset: QuerySet[Session]) -> None:
-        count = sessions.revoke_sessions(queryset, reason="admin")
+        count = sessions.revoke_sessions(queryset, reason="admin", request=request)
         self.message_user(
             request,
             ngettext("%(count)d session was revoked.", "%(count)d sessions were revoked.", count)
@@ -212,11 +219,11 @@ class SessionAdmin(SessionColumns, _SessionAdminBase):
 
     def delete_model(self, request: HttpRequest, obj: Session) -> None:
         """The delete view revokes, so cookie caches of the session stop working too."""
-        sessions.revoke_sessions([obj], reason="admin")
+        sessions.revoke_sessions([obj], reason="admin", request=request)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Session]) -> None:
         """ "Delete selected" revokes as well."""
-        sessions.revoke_sessions(queryset, reason="admin")
+        sessions.revoke_sessions(queryset, reason="admin", request=request)
 
 
 class SessionInline(SessionColumns, _SessionInlineBase):
@@ -225,7 +232,7 @@ class SessionInline(SessionColumns, _SessionInlineBase):
 
     model = Session
     fk_name = "user"
-    fields = ("device", "ip", "created", "last_active", "expires", "status")
+    fields = ("device", "ip", "place", "created", "last_active", "expires", "status")
     readonly_fields = fields
     ordering = ("-created_at",)
     extra = 0
@@ -258,7 +265,9 @@ def revoke_all_sessions(
     """An action for any user admin (``actions = [revoke_all_sessions]``): ends every session
     of the selected users, in every browser (revocation marks included)."""
     users = list(queryset.values_list("pk", flat=True))
-    count = sum(sessions.revoke_user_sessions(pk, reason="admin") for pk in users)
+    count = sum(
+        sessions.revoke_user_sessions(pk, reason="admin", request=request) for pk in users
+    )
     modeladmin.message_user(
         request,
         ngettext(

@@ -29,14 +29,17 @@ def _http_request(request: Any) -> HttpRequest:
     return getattr(request, "_request", request)  # type: ignore[no-any-return]
 
 
-def login(request: Any, user: Any, *, remember: bool = True) -> ResolvedSession:
+def login(request: Any, user: Any, *, remember: bool = True, how: str = "login") -> ResolvedSession:
     """Start an app session for ``user`` and set its cookies on this request's response.
 
     A session this browser already held ends first (reason ``"replaced"``), so signing in never
     leaves an orphan behind. ``remember=False`` gives a browser-session cookie and a session
     that is not extended, as ``rememberMe: false`` does. Sends ``session_created`` and Django's
     ``user_logged_in``. Returns the new session (``.token`` is the raw token; show it only to
-    this browser). Needs ``AuthSessionMiddleware``, which writes the cookies."""
+    this browser). ``how`` names the way the user signed in, for ``session_created`` and the
+    security history. Raises :class:`~django_authsession.sessions.SessionLimitReached` when
+    the user holds ``AUTHSESSION_MAX_SESSIONS_PER_USER`` sessions under the ``"refuse"``
+    policy. Needs ``AuthSessionMiddleware``, which writes the cookies."""
     http_request = _http_request(request)
     if user is None or user.pk is None:
         raise ValueError("login() needs a saved user.")
@@ -45,8 +48,8 @@ def login(request: Any, user: Any, *, remember: bool = True) -> ResolvedSession:
     state = get_state(http_request)
     previous = state.token()
     if previous is not None:
-        sessions.revoke_token(previous, reason="replaced")
-    session, token = sessions.create_session(user, http_request, remember=remember)
+        sessions.revoke_token(previous, reason="replaced", request=http_request)
+    session, token = sessions.create_session(user, http_request, remember=remember, how=how)
     resolved = state.start(session, token, remember=remember)
     http_request.auth_session = resolved  # type: ignore[attr-defined]
     http_request.user = user
@@ -85,7 +88,7 @@ def end_session(request: HttpRequest, state: SessionState | None = None) -> None
     if token is None:
         token = state.token()
     if token is not None:
-        sessions.revoke_token(token)
+        sessions.revoke_token(token, request=request)
     state.end()
 
 

@@ -66,6 +66,9 @@ class Outcome(NamedTuple):
     remember: bool = True
     # The request asked not to refresh (``disableRefresh``): the answer writes no cookie cache.
     refresh_disabled: bool = False
+    # ``last_active_at`` was written (AUTHSESSION_ACTIVITY_INTERVAL had passed): a cache hit
+    # re-issues its cookie, which carries the new value.
+    touched: bool = False
 
     @property
     def read_at_ms(self) -> int:
@@ -80,6 +83,8 @@ class Outcome(NamedTuple):
         if not app_settings.COOKIE_CACHE:
             return False
         if self.source is Source.CREATED or self.refreshed:
+            return True
+        if self.touched and self.source is Source.CACHE:
             return True
         # Better Auth returns early here: no cookie cache for a database answer that may not
         # refresh, nor for a "don't remember me" session.
@@ -175,7 +180,10 @@ class SessionState:
             or not base["remember"]
             or not sessions.refresh_due(resolved.session, now)
         ):
-            return Outcome(source, resolved=resolved, **base)
+            if not sessions.activity_due(resolved.session, now):
+                return Outcome(source, resolved=resolved, **base)
+            sessions.record_activity(resolved, now, self.request)
+            return Outcome(source, resolved=resolved, touched=True, **base)
         refreshed = sessions.refresh(resolved, now=now)
         if refreshed is None:  # revoked or expired in the meantime
             return Outcome(Source.NONE, **base)
@@ -205,6 +213,8 @@ class SessionState:
         if sessions.is_revoked(resolved):
             security.log_event(security.REVOKED_REPLAY, self.request, session_id=session.pk)
             return None
+        if app_settings.IDLE_TIMEOUT is not None and sessions.idle_past(session, timezone.now()):
+            return None  # idle by the cookie's account: the row decides (and ends it)
         return resolved
 
     def start(self, session: Any, token: str, *, remember: bool = True) -> ResolvedSession:
@@ -245,7 +255,7 @@ class SessionState:
         if outcome is None:
             return
         jar = self.request.COOKIES
-        if outcome.source is Source.CACHE and not outcome.refreshed:
+        if outcome.source is Source.CACHE and not (outcome.refreshed or outcome.touched):
             return  # the usual hit: the browser already holds what it needs
         if outcome.clears_all:
             cookies.clear_all(response, self.request)

@@ -42,7 +42,9 @@ def test_list_sessions_shows_only_own_token(user) -> None:
     assert len(rows) == 2
     own = [r for r in rows if "token" in r]
     assert [r["token"] for r in own] == [mine]
-    assert all(set(r) - {"token"} == BETTER_AUTH_SESSION_KEYS - {"token"} for r in rows)
+    # Beyond Better Auth's keys: when and where each session was last seen.
+    expected = (BETTER_AUTH_SESSION_KEYS - {"token"}) | {"lastActiveAt", "location"}
+    assert all(set(r) - {"token"} == expected for r in rows)
 
 
 def test_session_endpoints_need_a_session(db) -> None:
