@@ -14,7 +14,7 @@ class AuthSessionConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django.contrib.auth import get_user_model, user_logged_out
+        from django.contrib.auth import get_user_model, user_logged_in, user_logged_out
         from django.core.signals import setting_changed
         from django.db.models.signals import post_save, pre_delete
 
@@ -37,4 +37,8 @@ class AuthSessionConfig(AppConfig):
         )
         user_logged_out.connect(
             receivers.end_session_on_logout, dispatch_uid="django_authsession.end_on_logout"
+        )
+        user_logged_in.connect(
+            receivers.remember_device_on_login,
+            dispatch_uid="django_authsession.remember_device",
         )

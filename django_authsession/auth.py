@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model, user_logged_in, user_logged_out
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 
-from . import sessions
+from . import device_cookie, sessions
 from .sessions import ResolvedSession
 from .state import SessionState, get_state
 
@@ -35,11 +35,13 @@ def login(request: Any, user: Any, *, remember: bool = True, how: str = "login")
     A session this browser already held ends first (reason ``"replaced"``), so signing in never
     leaves an orphan behind. ``remember=False`` gives a browser-session cookie and a session
     that is not extended, as ``rememberMe: false`` does. Sends ``session_created`` and Django's
-    ``user_logged_in``. Returns the new session (``.token`` is the raw token; show it only to
-    this browser). ``how`` names the way the user signed in, for ``session_created`` and the
-    security history. Raises :class:`~django_authsession.sessions.SessionLimitReached` when
-    the user holds ``AUTHSESSION_MAX_SESSIONS_PER_USER`` sessions under the ``"refuse"``
-    policy. Needs ``AuthSessionMiddleware``, which writes the cookies."""
+    ``user_logged_in``, and marks the browser as one the user signs in from (the device
+    cookie, :mod:`.device_cookie`). Returns the new session (``.token`` is the raw token; show
+    it only to this browser). ``how`` names the way the user signed in, for
+    ``session_created`` and the security history. Raises
+    :class:`~django_authsession.sessions.SessionLimitReached` when the user holds
+    ``AUTHSESSION_MAX_SESSIONS_PER_USER`` sessions under the ``"refuse"`` policy. Needs
+    ``AuthSessionMiddleware``, which writes the cookies."""
     http_request = _http_request(request)
     if user is None or user.pk is None:
         raise ValueError("login() needs a saved user.")
@@ -53,6 +55,7 @@ def login(request: Any, user: Any, *, remember: bool = True, how: str = "login")
     resolved = state.start(session, token, remember=remember)
     http_request.auth_session = resolved  # type: ignore[attr-defined]
     http_request.user = user
+    device_cookie.remember_device(http_request, None, user)
     user_logged_in.send(sender=user.__class__, request=http_request, user=user)
     return resolved
 

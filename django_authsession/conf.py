@@ -20,6 +20,7 @@ END_LEAST_RECENTLY_ACTIVE = "end-least-recently-active"
 REFUSE = "refuse"
 SESSION_LIMIT_POLICIES = (END_LEAST_RECENTLY_ACTIVE, REFUSE)
 _UNSET = object()
+DEFAULT_DEVICE_COOKIE_MAX_AGE = 365 * 24 * 60 * 60
 
 
 T = TypeVar("T")
@@ -147,6 +148,21 @@ class AppSettings:
     def ACCOUNT_FAILURE_LIMIT(self) -> str | None:
         """Failed sign-ins allowed per email address, across client addresses."""
         value = self._get("ACCOUNT_FAILURE_LIMIT", DEFAULT_ACCOUNT_FAILURE_LIMIT)
+        return None if value is None else str(value)
+
+    @setting
+    def DEVICE_COOKIE_MAX_AGE(self) -> int:
+        """Seconds (int) a browser keeps the device cookie that marks it as one an account has
+        signed in from; default 365 days. Renewed at each sign-in."""
+        return int(self._get("DEVICE_COOKIE_MAX_AGE", DEFAULT_DEVICE_COOKIE_MAX_AGE))
+
+    @setting
+    def DEVICE_FAILURE_LIMIT(self) -> str | None:
+        """Failed sign-ins (a rate string, default ``"10/900s"``) allowed to one known browser
+        (device cookie) of an account, counted apart from the account's own limit so the owner
+        is not locked out by others' guesses. ``None`` turns that exemption off: known browsers
+        then count against the account like any other."""
+        value = self._get("DEVICE_FAILURE_LIMIT", DEFAULT_ACCOUNT_FAILURE_LIMIT)
         return None if value is None else str(value)
 
     @setting

@@ -29,6 +29,7 @@ __all__ = [
     "read_cache",
     "read_token",
     "set_cache",
+    "set_cookie",
     "set_token",
     "token_cookie_name",
 ]
@@ -194,3 +195,9 @@ def clear_all(response: HttpResponseBase, request: HttpRequest) -> None:
     for name in chunks.chunk_names(request.COOKIES, data_cookie_name()):
         if name != data_cookie_name():
             _delete(response, name)
+
+
+def set_cookie(response: HttpResponseBase, name: str, value: str, *, max_age: int | None) -> None:
+    """Set a cookie of the app's own (the device cookie) with the session cookies' attributes,
+    so settings that change those attributes apply to it as well."""
+    _set(response, name, value, max_age)

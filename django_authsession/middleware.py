@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 
+from . import device_cookie
 from .cookies import token_cookie_name
 from .sessions import ResolvedSession
 from .state import STATE_ATTRIBUTE, SessionState, get_state
@@ -100,7 +101,7 @@ class AuthSessionMiddleware:
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         self.process_request(request)  # reads the cookie jar only: no I/O
         response: HttpResponseBase = await self.get_response(request)
-        if self.has_work(request):
+        if self.has_work(request) or device_cookie.pending(request):
             response = await sync_to_async(self.process_response)(request, response)
         return response
 
@@ -148,6 +149,7 @@ class AuthSessionMiddleware:
     def process_response(
         self, request: HttpRequest, response: HttpResponseBase
     ) -> HttpResponseBase:
+        device_cookie.write_pending(request, response)  # a sign-in asked for it
         if not self.has_work(request):
             return response
         state: SessionState = getattr(request, STATE_ATTRIBUTE)

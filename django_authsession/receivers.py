@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import auth, sessions, signals
+from . import auth, device_cookie, sessions, signals
 from .cookies import token_cookie_name
 from .state import STATE_ATTRIBUTE
 
@@ -52,3 +52,10 @@ def end_session_on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -
     if not hasattr(request, STATE_ATTRIBUTE) and token_cookie_name() not in request.COOKIES:
         return  # no app session came in or started: leave the cookies alone
     auth.end_session(request)
+
+
+def remember_device_on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """Django's own ``login()`` (the admin's login form, ``LoginView``) marks the browser as
+    one the user signs in from, as the app's sign-in does (once per request either way)."""
+    if request is not None and user is not None and getattr(user, "pk", None) is not None:
+        device_cookie.remember_device(request, None, user)

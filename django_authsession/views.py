@@ -32,6 +32,7 @@ from . import (
     account_limit,
     auth,
     debug,
+    device_cookie,
     endpoints,
     origin,
     ratelimit,
@@ -382,6 +383,7 @@ class ChangePasswordView(AuthView):
             self.state.end()
             raise session_limit_reached() from exc
         resolved = self.state.start(session, token, remember=remember)
+        device_cookie.remember_device(request._request, None, user)
         return _no_store(Response({"token": token, "user": self.state.user_payload(resolved)}))
 
 
