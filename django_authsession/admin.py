@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy as _
 from . import sessions
 from .devices import describe_location, describe_user_agent
 from .models import Session, User
+from .receivers import REQUEST_ATTRIBUTE
 
 if TYPE_CHECKING:
     _SessionAdminBase = admin.ModelAdmin[Session]
@@ -265,9 +266,7 @@ def revoke_all_sessions(
     """An action for any user admin (``actions = [revoke_all_sessions]``): ends every session
     of the selected users, in every browser (revocation marks included)."""
     users = list(queryset.values_list("pk", flat=True))
-    count = sum(
-        sessions.revoke_user_sessions(pk, reason="admin", request=request) for pk in users
-    )
+    count = sum(sessions.revoke_user_sessions(pk, reason="admin", request=request) for pk in users)
     modeladmin.message_user(
         request,
         ngettext(
@@ -294,6 +293,12 @@ class UserSessionsAdminMixin(_MixinBase):
         super().__init__(*args, **kwargs)
         if revoke_all_sessions not in (self.actions or ()):
             self.actions = (*(self.actions or ()), revoke_all_sessions)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        """Sessions this save ends (deactivation, a new password) are recorded as ended by
+        this request's administrator."""
+        setattr(obj, REQUEST_ATTRIBUTE, request)
+        super().save_model(request, obj, form, change)
 
     def get_inlines(self, request: HttpRequest, obj: Any) -> list[type[Any]]:
         """The sessions inline on the change page (not on the add form)."""

@@ -29,12 +29,12 @@ T = TypeVar("T")
 class setting(Generic[T]):  # lower case: used like @property
     """A read-only property computed once, until ``AppSettings.reload()``."""
 
-    def __init__(self, compute: Callable[[AppSettings], T]) -> None:
+    def __init__(self, compute: Callable[[Any], T]) -> None:
         self.compute = compute
         self.name = compute.__name__
         self.__doc__ = compute.__doc__
 
-    def __get__(self, obj: AppSettings | None, objtype: Any = None) -> T:
+    def __get__(self, obj: SettingsBase | None, objtype: Any = None) -> T:
         if obj is None:
             return self  # type: ignore[return-value]
         try:
@@ -44,8 +44,9 @@ class setting(Generic[T]):  # lower case: used like @property
         return value
 
 
-class AppSettings:
-    """Typed accessors with the documented defaults (README, "Settings")."""
+class SettingsBase:
+    """Typed ``AUTHSESSION_*`` accessors, each computed once until ``reload()``; the core's
+    (:class:`AppSettings`) and each subpackage's settings section subclass it."""
 
     def __init__(self) -> None:
         self._values: dict[str, Any] = {}
@@ -56,6 +57,10 @@ class AppSettings:
 
     def _get(self, name: str, default: Any) -> Any:
         return getattr(django_settings, f"AUTHSESSION_{name}", default)
+
+
+class AppSettings(SettingsBase):
+    """Typed accessors with the documented defaults (README, "Settings")."""
 
     @setting
     def EXPIRES_IN(self) -> int:

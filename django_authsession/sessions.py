@@ -19,8 +19,8 @@ from django.core.exceptions import ValidationError
 from django.db import OperationalError, connections, router, transaction
 from django.db.models import Q, QuerySet
 from django.db.models import signals as model_signals
-from django.db.models.functions import Coalesce
 from django.db.models.base import ModelState
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -430,9 +430,7 @@ def refresh(resolved: ResolvedSession, *, now: datetime | None = None) -> Resolv
     values: dict[str, Any] = {"expires_at": new_expiry, "updated_at": now}
     if app_settings.ACTIVITY_INTERVAL is not None:  # the same write records the activity
         values["last_active_at"] = now
-    updated = Session.objects.filter(pk=session.pk, expires_at=session.expires_at).update(
-        **values
-    )
+    updated = Session.objects.filter(pk=session.pk, expires_at=session.expires_at).update(**values)
     if not updated:
         # Revoked or refreshed by a concurrent request: the primary has the answer.
         return resolve_from_db(resolved.token, now=now, primary=True)
@@ -487,16 +485,19 @@ def _delete_by_token(stored: str) -> list[tuple[Any, Any]]:
         return found
     quote = connection.ops.quote_name
     meta = Session._meta
+    pk_field = meta.get_field("id")
     user_field = meta.get_field("user")
+    token_column = quote(str(meta.get_field("token").column))
+    returned = f"{quote(str(pk_field.column))}, {quote(str(user_field.column))}"
     sql = (
-        f"DELETE FROM {quote(meta.db_table)} WHERE {quote(str(meta.get_field('token').column))}"  # noqa: S608
-        f" = %s RETURNING {quote(str(meta.pk.column))}, {quote(str(user_field.column))}"  # type: ignore[union-attr]
+        f"DELETE FROM {quote(meta.db_table)} WHERE {token_column} = %s "  # noqa: S608
+        f"RETURNING {returned}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [stored])
         found = cursor.fetchall()
-    target = user_field.target_field  # type: ignore[union-attr]
-    return [(meta.pk.to_python(pk), target.to_python(user_id)) for pk, user_id in found]  # type: ignore[union-attr]
+    target = user_field.target_field
+    return [(pk_field.to_python(pk), target.to_python(user_id)) for pk, user_id in found]
 
 
 @sensitive_variables("token")
@@ -549,8 +550,10 @@ def revoke_sessions_of_other_passwords(
     """End the user's sessions bound to another password state than the user's current one;
     with ``password_set`` (``set_password`` was called) also the unbound ones. One query to
     read the user's sessions, plus the revocation when some are stale."""
-    rows = _primary_sessions().for_user(user.pk).values_list(
-        "pk", "token", "user_id", "password_digest"
+    rows = (
+        _primary_sessions()
+        .for_user(user.pk)
+        .values_list("pk", "token", "user_id", "password_digest")
     )
     stale = [
         (pk, token, user_id)

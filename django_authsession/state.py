@@ -187,11 +187,17 @@ class SessionState:
         refreshed = sessions.refresh(resolved, now=now)
         if refreshed is None:  # revoked or expired in the meantime
             return Outcome(Source.NONE, **base)
-        # Refreshed here, or by a concurrent request (then the database answered): either way
-        # the browser gets a cookie cache of what the database now holds.
+        # Refreshed here (which records the activity too), or by a concurrent request (then
+        # the database answered): either way the browser gets a cookie cache of what the
+        # database now holds.
         source = Source.CACHE if refreshed.from_cache else Source.DATABASE
         base["remember"] = refreshed.session.remember_me
-        return Outcome(source, resolved=refreshed, refreshed=refreshed.refreshed, **base)
+        touched = not refreshed.refreshed and sessions.activity_due(refreshed.session, now)
+        if touched:
+            sessions.record_activity(refreshed, now, self.request)
+        return Outcome(
+            source, resolved=refreshed, refreshed=refreshed.refreshed, touched=touched, **base
+        )
 
     def _from_cache(self, token: str, now_ms: int) -> ResolvedSession | None:
         """The verified cookie cache bound to ``token``, unless revoked since it was written."""

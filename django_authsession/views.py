@@ -291,9 +291,7 @@ class SignInEmailView(AuthView):
         if user is None:
             account_limit.record_failure(request._request, data["email"])
             raise invalid_credentials()
-        token, user_json = _signed_in(
-            self, request, user, remember=data["rememberMe"], how="email"
-        )
+        token, user_json = _signed_in(self, request, user, remember=data["rememberMe"], how="email")
         body: dict[str, Any] = {"redirect": bool(callback), "token": token}
         if callback:
             body["url"] = callback

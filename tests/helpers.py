@@ -8,8 +8,10 @@ import socket
 from http.cookies import Morsel
 from typing import Any
 
+from django.apps import apps
 from django.test import Client
 
+from django_authsession.conf import app_settings
 from tests.factories import DEFAULT_PASSWORD
 
 SITE_ORIGIN = "http://testserver"
@@ -135,3 +137,16 @@ def unreachable_redis() -> dict[str, Any]:
         "LOCATION": f"redis://127.0.0.1:{port}/0",
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
+
+
+def history_writes() -> int:
+    """Rows the security history adds to a sign-out or a revocation (one event), when
+    ``django_authsession.activity`` is installed."""
+    return int(apps.is_installed("django_authsession.activity"))
+
+
+def activity_writes(seconds_since_last: float) -> int:
+    """The ``last_active_at`` write a request pays once ``AUTHSESSION_ACTIVITY_INTERVAL``
+    has passed since the last recorded activity (0 or 1)."""
+    interval = app_settings.ACTIVITY_INTERVAL
+    return int(interval is not None and seconds_since_last >= interval)
