@@ -150,3 +150,30 @@ def activity_writes(seconds_since_last: float) -> int:
     has passed since the last recorded activity (0 or 1)."""
     interval = app_settings.ACTIVITY_INTERVAL
     return int(interval is not None and seconds_since_last >= interval)
+
+
+def geoip_record(country_code: str, country: str, city: str | None = None) -> dict[str, Any]:
+    """A GeoIP2 City record as MaxMind lays it out (English names)."""
+    record: dict[str, Any] = {"country": {"iso_code": country_code, "names": {"en": country}}}
+    if city is not None:
+        record["city"] = {"names": {"en": city}}
+    return record
+
+
+def write_geoip_database(path: Any, networks: dict[str, dict[str, Any]]) -> Any:
+    """Write a GeoLite2-City database mapping each network to its record, with mmdb-writer
+    (the test extra): tests read places from a real file without downloading one."""
+    from mmdb_writer import MMDBWriter
+    from netaddr import IPSet
+
+    writer = MMDBWriter(
+        ip_version=6,
+        database_type="GeoLite2-City",
+        languages=["en"],
+        description="django-authsession test places",
+        ipv4_compatible=True,
+    )
+    for network, record in networks.items():
+        writer.insert_network(IPSet([network]), record)
+    writer.to_db_file(str(path))
+    return path

@@ -4,6 +4,7 @@ idle timeout built on it; ``lastActiveAt`` in list-sessions."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -98,12 +99,16 @@ def test_the_database_path_costs_one_query_plus_the_write_when_due(
 ) -> None:
     client, session, _ = signed_in  # no cookie cache: every request reads the row
     settings_interval = timedelta(seconds=INTERVAL)
-    with time_machine.travel(session.created_at + timedelta(seconds=10), tick=False):
-        with django_assert_num_queries(1):
-            client.get(URL, {"disableCookieCache": "true"})
-    with time_machine.travel(session.created_at + settings_interval, tick=False):
-        with django_assert_num_queries(2):
-            client.get(URL, {"disableCookieCache": "true"})
+    with (
+        time_machine.travel(session.created_at + timedelta(seconds=10), tick=False),
+        django_assert_num_queries(1),
+    ):
+        client.get(URL, {"disableCookieCache": "true"})
+    with (
+        time_machine.travel(session.created_at + settings_interval, tick=False),
+        django_assert_num_queries(2),
+    ):
+        client.get(URL, {"disableCookieCache": "true"})
     assert _row(pk=session.pk).last_active_at == session.created_at + settings_interval
 
 
@@ -158,7 +163,7 @@ def test_throttle_writes_at_most_once_per_interval_and_never_lags_more(
         writes += [now] * _activity_writes(seen)
         last = Session.objects.get(user=user).last_active_at
         assert now - last < timedelta(seconds=INTERVAL), (now, last)
-    assert all(b - a >= timedelta(seconds=INTERVAL) for a, b in zip(writes, writes[1:]))
+    assert all(b - a >= timedelta(seconds=INTERVAL) for a, b in itertools.pairwise(writes))
     Session.objects.filter(user=user).delete()
 
 

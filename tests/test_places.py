@@ -15,7 +15,7 @@ from django.test import RequestFactory
 from django_authsession.activity import places
 from django_authsession.devices import describe_device
 from django_authsession.models import Session
-from tests.helpers import origin_client, signed_in_token
+from tests.helpers import geoip_record, origin_client, signed_in_token, write_geoip_database
 
 mmdb_writer = pytest.importorskip("mmdb_writer", reason="needs mmdb-writer (the test extra)")
 pytest.importorskip("maxminddb", reason="needs maxminddb (the test extra)")
@@ -23,39 +23,21 @@ pytest.importorskip("maxminddb", reason="needs maxminddb (the test extra)")
 BERLIN = "198.51.100.7"  # TEST-NET-2
 PARIS_V6 = "2001:db8::1"  # documentation prefix
 COUNTRY_ONLY = "203.0.113.9"  # TEST-NET-3
-FIREFOX_WINDOWS = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0"
-)
-
-
-def _country(code: str, name: str) -> dict[str, Any]:
-    return {"iso_code": code, "names": {"en": name, "de": name}}
+FIREFOX_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0"
 
 
 @pytest.fixture(scope="session")
 def geoip_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A GeoLite2-City database with three networks, as MaxMind lays its records out."""
-    from netaddr import IPSet
-
-    writer = mmdb_writer.MMDBWriter(
-        ip_version=6,
-        database_type="GeoLite2-City",
-        languages=["en", "de"],
-        description="django-authsession test places",
-        ipv4_compatible=True,
-    )
-    writer.insert_network(
-        IPSet(["198.51.100.0/24"]),
-        {"country": _country("DE", "Germany"), "city": {"names": {"en": "Berlin"}}},
-    )
-    writer.insert_network(
-        IPSet(["2001:db8::/32"]),
-        {"country": _country("FR", "France"), "city": {"names": {"en": "Paris"}}},
-    )
-    writer.insert_network(IPSet(["203.0.113.0/24"]), {"country": _country("JP", "Japan")})
     path = tmp_path_factory.mktemp("geoip") / "GeoLite2-City.mmdb"
-    writer.to_db_file(str(path))
-    return path
+    return write_geoip_database(  # type: ignore[no-any-return]
+        path,
+        {
+            "198.51.100.0/24": geoip_record("DE", "Germany", "Berlin"),
+            "2001:db8::/32": geoip_record("FR", "France", "Paris"),
+            "203.0.113.0/24": geoip_record("JP", "Japan"),
+        },
+    )
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ __all__ = [
     "EventType",
     "delete_old_events",
     "new_device_sign_in",
+    "recent_events",
     "record",
     "security_event",
 ]
@@ -77,6 +78,12 @@ def record(
     for row in rows:
         security_event.send(sender=SecurityEvent, event=row)
     return rows
+
+
+def recent_events(user_id: Any, limit: int = 10) -> list[SecurityEvent]:
+    """The user's latest events, newest first (for an account page)."""
+    rows = SecurityEvent.objects.filter(user_id=user_id).order_by("-created_at", "-id")
+    return list(rows[:limit])
 
 
 def delete_old_events(*, days: int, batch_size: int = 5000, dry_run: bool = False) -> int:

@@ -73,6 +73,31 @@ class SecurityEvent(models.Model):
     def device(self) -> str:
         return describe_device(self.user_agent, self.location) if self.user_agent else ""
 
+    @property
+    def summary(self) -> str:
+        """What happened, in words for the account page ("Session ended after inactivity")."""
+        text = str(self.get_type_display())
+        detail = self.details.get("how") or self.details.get("reason") or ""
+        more = _SUMMARIES.get(str(detail))
+        return f"{text} {more}" if more else text
+
+
+# How a sign-in happened, or why a session ended, as the account page says it.
+_SUMMARIES = {
+    "email": _("with email and password"),
+    "sign-up": _("after signing up"),
+    "change-password": _("after changing the password"),
+    "revoke-session": _("by you"),
+    "revoke-other-sessions": _("by you (signed out everywhere else)"),
+    "revoke-sessions": _("by you (signed out everywhere)"),
+    "admin": _("by an administrator"),
+    "password-change": _("by a password change"),
+    "deactivated": _("as the account was deactivated"),
+    "idle-timeout": _("after inactivity"),
+    "session-cap": _("by the session limit"),
+    "replaced": _("by a new sign-in in the same browser"),
+}
+
 
 class KnownDevice(models.Model):
     """A browser the user has signed in from (its device cookie's id), kept after its
