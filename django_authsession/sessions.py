@@ -71,15 +71,24 @@ def set_locator(locator: Locator | None) -> None:
     _locator = locator
 
 
+_LOCATION_ATTRIBUTE = "_authsession_location"
+
+
 def _locate(request: HttpRequest | None) -> dict[str, Any] | None:
-    """The request's place, or ``None``; a failing resolver never fails the request."""
+    """The request's place, or ``None``, looked up once per request; a failing resolver
+    never fails the request."""
     if _locator is None or request is None:
         return None
     try:
-        return _locator(request)
-    except Exception:
-        logger.exception("The location resolver failed; the session is stored without a place.")
-        return None
+        found: dict[str, Any] | None = getattr(request, _LOCATION_ATTRIBUTE)
+    except AttributeError:
+        try:
+            found = _locator(request)
+        except Exception:
+            logger.exception("The location resolver failed: no place for this request.")
+            found = None
+        setattr(request, _LOCATION_ATTRIBUTE, found)
+    return found
 
 
 class SessionLimitReached(Exception):

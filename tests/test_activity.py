@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from django_authsession import cookies, sessions
+from django_authsession import cookies, signals
 from django_authsession.conf import app_settings
 from django_authsession.models import Session
 from django_authsession.tokens import sign_cookie_value
@@ -35,7 +35,7 @@ def _interval(settings: Any) -> None:
     settings.AUTHSESSION_DEFAULT_RATE_LIMIT = None
 
 
-def _row(**lookup: Any) -> Session:
+def _row(**lookup: Any) -> Any:
     return Session.objects.get(**lookup)
 
 
@@ -148,7 +148,7 @@ def test_throttle_writes_at_most_once_per_interval_and_never_lags_more(
 ) -> None:
     settings.AUTHSESSION_ACTIVITY_INTERVAL = INTERVAL
     settings.AUTHSESSION_DEFAULT_RATE_LIMIT = None
-    user = UserFactory()
+    user: Any = UserFactory()
     client = origin_client()
     start = timezone.now().replace(microsecond=0)
     with time_machine.travel(start, tick=False):
@@ -161,7 +161,7 @@ def test_throttle_writes_at_most_once_per_interval_and_never_lags_more(
             params = {"disableCookieCache": "true"} if skip_cache else {}
             assert client.get(URL, params).json()["user"]["email"] == user.email
         writes += [now] * _activity_writes(seen)
-        last = Session.objects.get(user=user).last_active_at
+        last: Any = Session.objects.get(user=user).last_active_at
         assert now - last < timedelta(seconds=INTERVAL), (now, last)
     assert all(b - a >= timedelta(seconds=INTERVAL) for a, b in itertools.pairwise(writes))
     Session.objects.filter(user=user).delete()
@@ -209,13 +209,13 @@ def test_cleanup_ends_idle_sessions_and_keeps_active_ones(user, idle_timeout) ->
     now = timezone.now()
     Session.objects.filter(pk=idle.pk).update(last_active_at=now - timedelta(hours=1))
     ended: list[Any] = []
-    sessions.signals.session_revoked.connect(
+    signals.session_revoked.connect(
         lambda **kw: ended.append(kw), weak=False, dispatch_uid="idle-test"
     )
     try:
         call_command("cleanup_sessions", verbosity=0)
     finally:
-        sessions.signals.session_revoked.disconnect(dispatch_uid="idle-test")
+        signals.session_revoked.disconnect(dispatch_uid="idle-test")
     assert list(Session.objects.values_list("pk", flat=True)) == [active.pk]
     assert [(kw["reason"], kw["session_ids"]) for kw in ended] == [("idle-timeout", [idle.pk])]
 

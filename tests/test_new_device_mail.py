@@ -38,7 +38,7 @@ def test_a_new_browser_mails_the_owner_once(user) -> None:
     laptop = browser()
     signed_in_token(laptop, user.email)
     assert len(mail.outbox) == 1
-    message = mail.outbox[0]
+    message: Any = mail.outbox[0]
     assert message.to == [_email(user)]
     assert message.subject == "New sign-in to your account from Firefox on Windows"
     assert "Firefox on Windows" in message.body
@@ -70,7 +70,7 @@ def test_forgetting_the_browser_makes_its_next_sign_in_new_again(user) -> None:
 def test_forget_device_is_limited_to_ones_own_devices(user) -> None:
     from tests.factories import UserFactory
 
-    other = UserFactory()
+    other: Any = UserFactory()
     signed_in_token(browser(), other.email)
     theirs = KnownDevice.objects.get(user=other)
     mine = browser()

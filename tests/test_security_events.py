@@ -97,7 +97,7 @@ def test_revocations_by_the_user_name_the_session_that_did_it(user) -> None:
     first, second, third = origin_client(), origin_client(), origin_client()
     for client in (first, second, third):
         signed_in_token(client, user.email)
-    acting = Session.objects.order_by("created_at").first()
+    acting: Any = Session.objects.order_by("created_at").first()
     target = Session.objects.order_by("created_at")[1]
     first.post("/api/auth/revoke-session", {"id": str(target.pk)}, content_type="application/json")
     first.post("/api/auth/revoke-other-sessions", content_type="application/json")
@@ -114,7 +114,7 @@ def test_revocations_by_the_user_name_the_session_that_did_it(user) -> None:
 
 
 def test_an_administrator_ending_sessions_is_named(admin_client, admin_user) -> None:
-    owner = UserFactory()
+    owner: Any = UserFactory()
     session, _ = create_session(owner)
     response = admin_client.post(
         reverse("admin:django_authsession_session_changelist"),
@@ -132,7 +132,7 @@ def test_an_administrator_ending_sessions_is_named(admin_client, admin_user) -> 
 
 @pytest.mark.supplied_user_model
 def test_deactivation_in_the_admin_is_the_administrators(admin_client, admin_user) -> None:
-    owner = UserFactory()
+    owner: Any = UserFactory()
     create_session(owner)
     change = reverse("admin:django_authsession_user_change", args=[owner.pk])
     response = admin_client.get(change)
@@ -264,7 +264,7 @@ def test_no_event_holds_a_token(user) -> None:
 
 
 def test_the_user_reads_their_own_history_newest_first_in_pages(user) -> None:
-    someone_else = UserFactory()
+    someone_else: Any = UserFactory()
     create_session(someone_else)
     client = origin_client()
     start = timezone.now()

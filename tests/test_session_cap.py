@@ -32,7 +32,7 @@ def _cap(settings: Any) -> None:
 
 
 def test_concurrent_sign_ins_end_the_oldest_and_never_pass_the_cap() -> None:
-    user = UserFactory()
+    user: Any = UserFactory()
     for _ in range(CAP):
         create_session(user)
     statuses = run_at_once(lambda i: sign_in(origin_client(), user.email).status_code)
@@ -46,7 +46,7 @@ def test_concurrent_sign_ins_end_the_oldest_and_never_pass_the_cap() -> None:
 
 def test_concurrent_sign_ins_beyond_the_cap_are_refused(settings) -> None:
     settings.AUTHSESSION_SESSION_LIMIT_POLICY = "refuse"
-    user = UserFactory()
+    user: Any = UserFactory()
 
     def attempt(i: int) -> tuple[int, str | None]:
         response = sign_in(origin_client(), user.email)
