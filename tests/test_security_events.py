@@ -367,3 +367,28 @@ def test_the_admin_lists_and_filters_events_read_only(admin_client, user) -> Non
     assert b'name="_save"' not in detail.content
     add = admin_client.get(reverse("admin:authsession_activity_securityevent_add"))
     assert add.status_code == 403
+
+
+# -- OpenAPI -----------------------------------------------------------------------------------
+
+
+def test_the_watched_endpoints_answer_as_their_schema_says(user) -> None:
+    pytest.importorskip("drf_spectacular")
+    from tests.test_openapi import SCHEMA_URL, assert_conforms
+
+    described = origin_client().get(SCHEMA_URL).json()
+    client = origin_client(REMOTE_ADDR="198.51.100.7")
+    for path in ["/api/auth/security-events", "/api/auth/known-devices"]:
+        assert_conforms(described, "get", path, client.get(path))  # 401
+    signed_in_token(client, user.email)
+    sign_in(origin_client(), user.email, "wrong-password")
+    for path in ["/api/auth/security-events", "/api/auth/known-devices", "/api/auth/list-sessions"]:
+        assert_conforms(described, "get", path, client.get(path))
+    bad = client.get("/api/auth/security-events", {"limit": "0"})
+    assert_conforms(described, "get", "/api/auth/security-events", bad)
+    forget = "/api/auth/forget-device"
+    assert_conforms(
+        described, "post", forget, client.post(forget, {"id": 1}, content_type="application/json")
+    )
+    unknown = client.post(forget, {"id": 999999}, content_type="application/json")
+    assert_conforms(described, "post", forget, unknown)
