@@ -678,7 +678,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         ),
         request=ForgetDeviceRequestSerializer,
         response=StatusSerializer,
-        errors=merge_errors(NEEDS_SESSION, BODY, {400: ("DEVICE_NOT_FOUND",)}, ORIGIN),
+        errors=merge_errors(NEEDS_SESSION, BODY, {404: ("DEVICE_NOT_FOUND",)}, ORIGIN),
         needs_session=True,
         tag="Watched sessions",
     ),

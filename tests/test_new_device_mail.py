@@ -78,7 +78,7 @@ def test_forget_device_is_limited_to_ones_own_devices(user) -> None:
     response = mine.post(
         "/api/auth/forget-device", {"id": theirs.pk}, content_type="application/json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert response.json()["code"] == "DEVICE_NOT_FOUND"
     assert KnownDevice.objects.filter(pk=theirs.pk).exists()
 

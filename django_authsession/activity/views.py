@@ -117,7 +117,7 @@ class ForgetDeviceView(AuthView):
             user_id=current.session.user_id, pk=form.validated_data["id"]
         ).delete()
         if not deleted:
-            raise AuthError(400, "DEVICE_NOT_FOUND", "Device not found")
+            raise AuthError(404, "DEVICE_NOT_FOUND", "Device not found")
         return Response({"status": True})
 
 
