@@ -144,8 +144,8 @@ def create_session(
     The row is bound to the password ``user`` holds (``password_binding``); if the user row
     no longer holds it once the session exists, the session is removed and
     :class:`StalePassword` raised, so a sign-in racing a password change keeps nothing.
-    With ``AUTHSESSION_MAX_SESSIONS_PER_USER`` the user's oldest sessions end first, or
-    :class:`SessionLimitReached` is raised (``AUTHSESSION_SESSION_LIMIT_POLICY``)."""
+    With ``AUTHSESSION_MAX_SESSIONS_PER_USER`` the user's least recently active sessions end
+    first, or :class:`SessionLimitReached` is raised (``AUTHSESSION_SESSION_LIMIT_POLICY``)."""
     now = timezone.now()
     token = generate_token()
     lifetime = app_settings.EXPIRES_IN if remember else app_settings.UPDATE_AGE

@@ -377,7 +377,7 @@ class ChangePasswordView(AuthView):
             session, token = sessions.create_session(
                 user, request._request, remember=remember, how="change-password"
             )
-        except sessions.SessionLimitReached as exc:  # a cap of 0 sessions, say: signed out
+        except sessions.SessionLimitReached as exc:  # a concurrent sign-in took the last place
             self.state.end()
             raise session_limit_reached() from exc
         resolved = self.state.start(session, token, remember=remember)
