@@ -233,3 +233,20 @@ def test_a_remembered_session_cookie_still_dies_when_idle(client, user, idle_tim
     other.cookies[cookies.token_cookie_name()] = sign_cookie_value(token)
     with time_machine.travel(timedelta(seconds=idle_timeout + 5)):
         assert other.get(URL).content == b"null"
+
+
+def test_without_tracking_reads_write_nothing(
+    client, user, settings, django_assert_num_queries
+) -> None:
+    """AUTHSESSION_ACTIVITY_INTERVAL = None (the default without the app): the database path is
+    its one query, however long since the last request, and nothing records activity."""
+    settings.AUTHSESSION_ACTIVITY_INTERVAL = None
+    session, token = create_session(user)
+    client.cookies[cookies.token_cookie_name()] = sign_cookie_value(token)
+    with (
+        time_machine.travel(session.created_at + timedelta(hours=3), tick=False),
+        django_assert_num_queries(1),
+    ):
+        response = client.get(URL)
+    assert "lastActiveAt" not in response.json()["session"]
+    assert _row(pk=session.pk).last_active_at is None
