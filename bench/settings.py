@@ -7,3 +7,5 @@ from example_project.settings import *  # noqa: F403
 ROOT_URLCONF = "bench.urls"
 WSGI_APPLICATION = "bench.wsgi.application"
 ASGI_APPLICATION = "bench.asgi.application"
+# New-device mails are rendered and sent as in the example, into a backend that prints nothing.
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -35,7 +35,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpRequest
 
-from . import ratelimit, security
+from . import ratelimit, security, signals
 from .conf import app_settings
 from .device_cookie import read_device
 
@@ -87,6 +87,10 @@ class Attempt:
     cache_key: str | None = None
     group: str = GROUP
     settled: bool = field(default=False, compare=False)
+    # The window's last allowed check: if it fails, the counter is used up.
+    last: bool = field(default=False, compare=False)
+    # The email (or name) tried, when this failure would lock the account out (a signal).
+    locks: str | None = field(default=None, compare=False)
 
     def succeeded(self) -> None:
         if self.settled:
@@ -102,7 +106,13 @@ class Attempt:
             _store_failure(self.request, self.group, exc)
 
     def failed(self) -> None:
+        if self.settled:
+            return
         self.settled = True
+        if self.locks is not None:
+            from .models import Session  # the signals' sender, as everywhere
+
+            signals.account_locked_out.send(sender=Session, email=self.locks, request=self.request)
 
 
 class Locked(Exception):
@@ -153,7 +163,7 @@ def _reserve(
         raise ratelimit.CounterStoreDown from exc
     if count > limit:
         return None, time_left
-    return Attempt(request, cache_key, group), time_left
+    return Attempt(request, cache_key, group, last=count == limit), time_left
 
 
 def counted_here(request: HttpRequest) -> None:
@@ -206,4 +216,6 @@ def reserve(
     attempt, time_left = _reserve(request, group, account_key(user, identifier), rate)
     if attempt is None:
         raise Locked(group, rate, time_left)
+    if group == GROUP and attempt.last:
+        attempt.locks = identifier
     return attempt

@@ -34,8 +34,9 @@ from django.utils.translation import gettext_lazy as _
 
 from . import sessions
 from .conf import app_settings
-from .devices import describe_user_agent
+from .devices import describe_location, describe_user_agent
 from .models import Session, User
+from .receivers import REQUEST_ATTRIBUTE
 from .revocation import MarkStoreUnavailable
 
 if TYPE_CHECKING:
@@ -62,8 +63,10 @@ SESSION_FIELDS = (
     "device",
     "ip_address",
     "user_agent",
+    "place",
     "created_at",
     "updated_at",
+    "last_active_at",
     "expires_at",
     "status",
 )
@@ -121,10 +124,15 @@ class SessionColumns:
     def created(self, obj: Session) -> str:
         return _relative(obj.created_at)
 
-    @admin.display(description=_("last active"), ordering="updated_at")
+    @admin.display(description=_("last active"), ordering="last_active_at")
     def last_active(self, obj: Session) -> str:
-        """When the session was created or last extended (requests in between write nothing)."""
-        return _relative(obj.updated_at)
+        """The last request, to within ``AUTHSESSION_ACTIVITY_INTERVAL`` when activity is
+        tracked; else when the session was created or last extended."""
+        return _relative(obj.last_active)
+
+    @admin.display(description=_("place"))
+    def place(self, obj: Session) -> str:
+        return describe_location(obj.location) or "—"
 
     @admin.display(description=_("expires"), ordering="expires_at")
     def expires(self, obj: Session) -> str:
@@ -209,7 +217,7 @@ class SessionAdmin(SessionColumns, _SessionAdminBase):
     @admin.action(description=_("Revoke selected sessions"), permissions=["delete"])
     def revoke_selected(self, request: HttpRequest, queryset: QuerySet[Session]) -> None:
         try:
-            count = sessions.revoke_sessions(queryset, reason="admin")
+            count = sessions.revoke_sessions(queryset, reason="admin", request=request)
         except MarkStoreUnavailable:
             _mark_store_unavailable(self, request)
             return
@@ -222,11 +230,11 @@ class SessionAdmin(SessionColumns, _SessionAdminBase):
 
     def delete_model(self, request: HttpRequest, obj: Session) -> None:
         """The delete view revokes, so cookie caches of the session stop working too."""
-        sessions.revoke_sessions([obj], reason="admin")
+        sessions.revoke_sessions([obj], reason="admin", request=request)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Session]) -> None:
         """ "Delete selected" revokes as well."""
-        sessions.revoke_sessions(queryset, reason="admin")
+        sessions.revoke_sessions(queryset, reason="admin", request=request)
 
 
 def _mark_store_unavailable(modeladmin: admin.ModelAdmin[Any], request: HttpRequest) -> None:
@@ -249,7 +257,7 @@ class SessionInline(SessionColumns, _SessionInlineBase):
 
     model = Session
     fk_name = "user"
-    fields = ("device", "ip", "created", "last_active", "expires", "status")
+    fields = ("device", "ip", "place", "created", "last_active", "expires", "status")
     readonly_fields = fields
     ordering = ("-created_at",)
     extra = 0
@@ -283,7 +291,9 @@ def revoke_all_sessions(
     of the selected users, in every browser (revocation marks included)."""
     users = list(queryset.values_list("pk", flat=True))
     try:
-        count = sum(sessions.revoke_user_sessions(pk, reason="admin") for pk in users)
+        count = sum(
+            sessions.revoke_user_sessions(pk, reason="admin", request=request) for pk in users
+        )
     except MarkStoreUnavailable:
         _mark_store_unavailable(modeladmin, request)
         return
@@ -313,6 +323,12 @@ class UserSessionsAdminMixin(_MixinBase):
         super().__init__(*args, **kwargs)
         if revoke_all_sessions not in (self.actions or ()):
             self.actions = (*(self.actions or ()), revoke_all_sessions)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        """Sessions this save ends (deactivation, a new password) are recorded as ended by
+        this request's administrator."""
+        setattr(obj, REQUEST_ATTRIBUTE, request)
+        super().save_model(request, obj, form, change)
 
     def get_inlines(self, request: HttpRequest, obj: Any) -> list[type[Any]]:
         """The sessions inline on the change page (not on the add form)."""

@@ -46,7 +46,7 @@ def _http_request(request: Any) -> HttpRequest:
     return getattr(request, "_request", request)  # type: ignore[no-any-return]
 
 
-def login(request: Any, user: Any, *, remember: bool = True) -> ResolvedSession:
+def login(request: Any, user: Any, *, remember: bool = True, how: str = "login") -> ResolvedSession:
     """Start an app session for ``user`` and set its cookies on this request's response.
 
     A session this browser already held ends first (reason ``"replaced"``), so signing in never
@@ -54,13 +54,17 @@ def login(request: Any, user: Any, *, remember: bool = True) -> ResolvedSession:
     that is not extended, as ``rememberMe: false`` does. Sends ``session_created`` and Django's
     ``user_logged_in``, and marks the browser as one the user signs in from (the device
     cookie, :mod:`.device_cookie`). Returns the new session (``.token`` is the raw token; show
-    it only to this browser). Needs ``AuthSessionMiddleware``, which writes the cookies."""
+    it only to this browser). ``how`` names the way the user signed in, for
+    ``session_created`` and the security history. Raises
+    :class:`~django_authsession.sessions.SessionLimitReached` when the user holds
+    ``AUTHSESSION_MAX_SESSIONS_PER_USER`` sessions under the ``"refuse"`` policy. Needs
+    ``AuthSessionMiddleware``, which writes the cookies."""
     http_request = _http_request(request)
     if user is None or user.pk is None:
         raise ValueError("login() needs a saved user.")
     if not getattr(user, "is_active", True):
         raise ValueError("An inactive user cannot have a session.")
-    resolved = start(http_request, user, remember=remember)
+    resolved = start(http_request, user, remember=remember, how=how)
     device_cookie.remember_device(http_request, None, user)
     setattr(http_request, LOGGING_IN_ATTRIBUTE, True)
     try:
@@ -71,15 +75,17 @@ def login(request: Any, user: Any, *, remember: bool = True) -> ResolvedSession:
 
 
 @sensitive_variables("previous", "token")
-def start(http_request: HttpRequest, user: Any, *, remember: bool) -> ResolvedSession:
+def start(
+    http_request: HttpRequest, user: Any, *, remember: bool, how: str = "login"
+) -> ResolvedSession:
     """The one way a browser gets a new session, whoever signed it in: end what it held (the
     session it presented, or one started earlier in this request), create the row (IP address,
     user agent, ``session_created``), and have the response set the cookies."""
     state = get_state(http_request)
     state.pending_login = None  # this sign-in supersedes one Django's login() announced
     for previous in _held_tokens(state):
-        sessions.revoke_token(previous, reason="replaced")
-    session, token = sessions.create_session(user, http_request, remember=remember)
+        sessions.revoke_token(previous, reason="replaced", request=http_request)
+    session, token = sessions.create_session(user, http_request, remember=remember, how=how)
     resolved = state.start(session, token, remember=remember)
     http_request.auth_session = resolved  # type: ignore[attr-defined]
     http_request.user = user
@@ -110,7 +116,9 @@ def django_remember(request: HttpRequest) -> bool:
     return not django_session.get_expire_at_browser_close()
 
 
-def complete_django_login(http_request: HttpRequest, user: Any) -> ResolvedSession | None:
+def complete_django_login(
+    http_request: HttpRequest, user: Any, *, how: str = "django-login"
+) -> ResolvedSession | None:
     """The app session of a Django ``login()`` announced earlier in this request, started once
     something reads the session or the response is written (by then the view has chosen "remember
     me"). ``None`` when the user cannot have a session (inactive, or the password changed).
@@ -121,7 +129,7 @@ def complete_django_login(http_request: HttpRequest, user: Any) -> ResolvedSessi
     if user is None or user.pk is None or not getattr(user, "is_active", True):
         return None
     try:
-        resolved = start(http_request, user, remember=django_remember(http_request))
+        resolved = start(http_request, user, remember=django_remember(http_request), how=how)
     except sessions.StalePassword:
         return None
     django_session = getattr(http_request, "session", None)
@@ -175,7 +183,7 @@ def adopt(http_request: HttpRequest) -> ResolvedSession | None:
     user = django_get_user(http_request)
     if not user.is_authenticated:
         return None
-    return complete_django_login(http_request, user)
+    return complete_django_login(http_request, user, how="adopted")
 
 
 def logout(request: Any) -> None:
@@ -217,7 +225,7 @@ def end_session(request: HttpRequest, state: SessionState | None = None) -> None
     if token is None:
         token = state.token()
     if token is not None:
-        sessions.revoke_token(token)
+        sessions.revoke_token(token, request=request)
     state.end()
 
 

@@ -16,7 +16,7 @@ from django.utils.module_loading import import_string
 from . import revocation
 from .backends import BACKEND_PATH
 from .client_ip import invalid_proxies
-from .conf import app_settings
+from .conf import SESSION_LIMIT_POLICIES, app_settings
 from .ratelimit import check_rate_settings  # noqa: F401  (registers the rate-limit checks)
 from .serializers import check_user_serializer  # noqa: F401  (registers the user JSON check)
 
@@ -514,3 +514,49 @@ def check_caches_read_where_written(app_configs: Any = None, **kwargs: Any) -> l
                 )
             )
     return warnings
+
+
+@register(Tags.security)
+def check_watched_session_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """Activity tracking, idle timeout and the session cap (E028-E030, W018)."""
+    errors: list[Any] = []
+    interval = app_settings.ACTIVITY_INTERVAL
+    idle = app_settings.IDLE_TIMEOUT
+    if idle is not None and interval is None:
+        errors.append(
+            Error(
+                "AUTHSESSION_IDLE_TIMEOUT is set but activity is not tracked "
+                "(AUTHSESSION_ACTIVITY_INTERVAL is None).",
+                hint="Set AUTHSESSION_ACTIVITY_INTERVAL (seconds, e.g. 300) or remove "
+                "AUTHSESSION_IDLE_TIMEOUT.",
+                id="django_authsession.E028",
+            )
+        )
+    elif idle is not None and interval is not None and idle < 2 * interval:
+        errors.append(
+            Warning(
+                f"AUTHSESSION_IDLE_TIMEOUT ({idle} s) is less than twice "
+                f"AUTHSESSION_ACTIVITY_INTERVAL ({interval} s): last activity is recorded once "
+                "per interval, so a session in use could be ended as idle.",
+                hint="Raise AUTHSESSION_IDLE_TIMEOUT or lower AUTHSESSION_ACTIVITY_INTERVAL.",
+                id="django_authsession.W018",
+            )
+        )
+    cap = app_settings.MAX_SESSIONS_PER_USER
+    if cap is not None and cap < 1:
+        errors.append(
+            Error(
+                f"AUTHSESSION_MAX_SESSIONS_PER_USER is {cap}; it must be at least 1.",
+                hint="Set it to a positive number of sessions, or None for no cap.",
+                id="django_authsession.E029",
+            )
+        )
+    if app_settings.SESSION_LIMIT_POLICY not in SESSION_LIMIT_POLICIES:
+        errors.append(
+            Error(
+                f"AUTHSESSION_SESSION_LIMIT_POLICY is {app_settings.SESSION_LIMIT_POLICY!r}.",
+                hint="Use one of: " + ", ".join(repr(p) for p in SESSION_LIMIT_POLICIES) + ".",
+                id="django_authsession.E030",
+            )
+        )
+    return errors

@@ -131,6 +131,16 @@ def get_client_ip(request: HttpRequest) -> str:
     return "" if client is None else str(client)
 
 
+def from_trusted_proxy(request: HttpRequest) -> bool:
+    """Did the request come through a trusted proxy (so headers it adds may be believed)?"""
+    peer = _parse(request.META.get("REMOTE_ADDR") or "")
+    if peer is None:
+        return not (request.META.get("REMOTE_ADDR") or "").strip() and (
+            app_settings.TRUST_UNIX_SOCKET_PROXY
+        )
+    return any(peer in net for net in _networks(app_settings.TRUSTED_PROXIES))
+
+
 def rate_limit_ip(ip: str) -> str:
     """The address used in rate-limit keys: IPv6 clients are grouped by /64, since one
     subscriber usually owns a whole /64. Raises :class:`UnknownClientAddress` for an empty

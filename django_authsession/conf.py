@@ -15,6 +15,11 @@ from django.conf import settings as django_settings
 DEFAULT_RATE_LIMIT = "10/60s"
 DEFAULT_REVOCATION_CACHE = "authsession_revocation"
 DEFAULT_ACCOUNT_FAILURE_LIMIT = "10/900s"
+ACTIVITY_APP = "django_authsession.activity"
+END_LEAST_RECENTLY_ACTIVE = "end-least-recently-active"
+REFUSE = "refuse"
+SESSION_LIMIT_POLICIES = (END_LEAST_RECENTLY_ACTIVE, REFUSE)
+_UNSET = object()
 DEFAULT_DEVICE_COOKIE_MAX_AGE = 365 * 24 * 60 * 60
 
 
@@ -24,12 +29,12 @@ T = TypeVar("T")
 class setting(Generic[T]):  # lower case: used like @property
     """A read-only property computed once, until ``AppSettings.reload()``."""
 
-    def __init__(self, compute: Callable[[AppSettings], T]) -> None:
+    def __init__(self, compute: Callable[[Any], T]) -> None:
         self.compute = compute
         self.name = compute.__name__
         self.__doc__ = compute.__doc__
 
-    def __get__(self, obj: AppSettings | None, objtype: Any = None) -> T:
+    def __get__(self, obj: SettingsBase | None, objtype: Any = None) -> T:
         if obj is None:
             return self  # type: ignore[return-value]
         try:
@@ -39,8 +44,9 @@ class setting(Generic[T]):  # lower case: used like @property
         return value
 
 
-class AppSettings:
-    """Typed accessors with the documented defaults (README, "Settings")."""
+class SettingsBase:
+    """Typed ``AUTHSESSION_*`` accessors, each computed once until ``reload()``; the core's
+    (:class:`AppSettings`) and each subpackage's settings section subclass it."""
 
     def __init__(self) -> None:
         self._values: dict[str, Any] = {}
@@ -51,6 +57,10 @@ class AppSettings:
 
     def _get(self, name: str, default: Any) -> Any:
         return getattr(django_settings, f"AUTHSESSION_{name}", default)
+
+
+class AppSettings(SettingsBase):
+    """Typed accessors with the documented defaults (README, "Settings")."""
 
     @setting
     def EXPIRES_IN(self) -> int:
@@ -202,6 +212,39 @@ class AppSettings:
     @setting
     def DISABLE_SIGN_UP(self) -> bool:
         return bool(self._get("DISABLE_SIGN_UP", False))
+
+    @setting
+    def ACTIVITY_INTERVAL(self) -> int | None:
+        """Seconds between two writes of a session's ``last_active_at`` (an int, or ``None``
+        for no tracking). Default 300 when ``django_authsession.activity`` is installed, else
+        ``None``: a project without it writes nothing on reads."""
+        value = self._get("ACTIVITY_INTERVAL", _UNSET)
+        if value is _UNSET:
+            from django.apps import apps
+
+            value = 300 if apps.is_installed(ACTIVITY_APP) else None
+        return None if value is None else int(value)
+
+    @setting
+    def IDLE_TIMEOUT(self) -> int | None:
+        """Seconds without a request after which a session ends, whatever its expiry (an int,
+        or ``None``, the default: no idle timeout). Needs ``AUTHSESSION_ACTIVITY_INTERVAL``."""
+        value = self._get("IDLE_TIMEOUT", None)
+        return None if value is None else int(value)
+
+    @setting
+    def MAX_SESSIONS_PER_USER(self) -> int | None:
+        """Most active sessions one user may hold (an int, or ``None``, the default: no cap).
+        What a sign-in beyond it does is ``AUTHSESSION_SESSION_LIMIT_POLICY``."""
+        value = self._get("MAX_SESSIONS_PER_USER", None)
+        return None if value is None else int(value)
+
+    @setting
+    def SESSION_LIMIT_POLICY(self) -> str:
+        """``"end-least-recently-active"`` (default): a sign-in beyond the cap ends the user's
+        least recently active sessions; ``"refuse"``: it is refused (403
+        ``SESSION_LIMIT_REACHED``). A string."""
+        return str(self._get("SESSION_LIMIT_POLICY", END_LEAST_RECENTLY_ACTIVE))
 
 
 app_settings = AppSettings()

@@ -4,11 +4,13 @@ device list shows the same few user agents many times."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
+from typing import Any
 
 import ua_parser
 
-__all__ = ["describe_user_agent"]
+__all__ = ["describe_device", "describe_location", "describe_user_agent"]
 
 # ua-parser's OS families, renamed to what people call them.
 _OS_NAMES = {"Mac OS X": "macOS", "Mac OS": "macOS"}
@@ -35,3 +37,19 @@ def describe_user_agent(user_agent: str | None) -> str:
     if browser and system:
         return f"{browser} on {system}"
     return browser or system or UNKNOWN_DEVICE
+
+
+def describe_location(location: Mapping[str, Any] | None) -> str:
+    """``"Berlin, Germany"``, ``"Germany"``, or ``""`` when the place is unknown."""
+    if not isinstance(location, Mapping):
+        return ""
+    city = location.get("city") or ""
+    country = location.get("country") or location.get("countryCode") or ""
+    return ", ".join(str(part) for part in (city, country) if part)
+
+
+def describe_device(user_agent: str | None, location: Mapping[str, Any] | None = None) -> str:
+    """``"Firefox on Windows · Berlin, Germany"``: the device, and its place when known."""
+    place = describe_location(location)
+    device = describe_user_agent(user_agent)
+    return f"{device} · {place}" if place else device

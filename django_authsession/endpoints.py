@@ -8,11 +8,14 @@ __all__ = [
     "ALL",
     "CHANGE_PASSWORD",
     "CREDENTIAL_CHECKS",
+    "FORGET_DEVICE",
     "GET_SESSION",
+    "KNOWN_DEVICES",
     "LIST_SESSIONS",
     "REVOKE_OTHER_SESSIONS",
     "REVOKE_SESSION",
     "REVOKE_SESSIONS",
+    "SECURITY_EVENTS",
     "SESSION",
     "SESSION_READS",
     "SIGN_IN_EMAIL",
@@ -30,6 +33,10 @@ REVOKE_SESSION = "/revoke-session"
 REVOKE_OTHER_SESSIONS = "/revoke-other-sessions"
 REVOKE_SESSIONS = "/revoke-sessions"
 CHANGE_PASSWORD = "/change-password"
+# With django_authsession.activity installed.
+SECURITY_EVENTS = "/security-events"
+KNOWN_DEVICES = "/known-devices"
+FORGET_DEVICE = "/forget-device"
 
 ALL = (
     SESSION,
@@ -42,6 +49,9 @@ ALL = (
     REVOKE_OTHER_SESSIONS,
     REVOKE_SESSIONS,
     CHANGE_PASSWORD,
+    SECURITY_EVENTS,
+    KNOWN_DEVICES,
+    FORGET_DEVICE,
 )
 # The two session reads, whose rate limit counts only requests without a valid session.
 SESSION_READS = frozenset({SESSION, GET_SESSION})

@@ -32,6 +32,7 @@ from .conf import app_settings
 
 SECURITY_SCHEME = "sessionCookie"
 VIEWS = "django_authsession.views"
+ACTIVITY_VIEWS = "django_authsession.activity.views"
 
 # -- Bodies -------------------------------------------------------------------------------------
 # Documentation-only serializers: the views write these shapes directly (serializers.py).
@@ -73,6 +74,14 @@ class DocumentedSessionSerializer(serializers.Serializer[Any]):
     updated_at = serializers.DateTimeField()
 
 
+class LocationSerializer(serializers.Serializer[Any]):
+    """Where a request came from; any key may be null."""
+
+    country = serializers.CharField(allow_null=True, help_text="A name, else the ISO code.")
+    countryCode = serializers.CharField(allow_null=True, help_text="ISO 3166-1 alpha-2.")
+    city = serializers.CharField(allow_null=True)
+
+
 class SessionSerializer(serializers.Serializer[Any]):
     """Better Auth's session object (camelCase)."""
 
@@ -86,6 +95,81 @@ class SessionSerializer(serializers.Serializer[Any]):
     userAgent = serializers.CharField(allow_blank=True)
     createdAt = serializers.DateTimeField()
     updatedAt = serializers.DateTimeField()
+    lastActiveAt = serializers.DateTimeField(
+        required=False,
+        help_text="The last request (to within AUTHSESSION_ACTIVITY_INTERVAL), when tracked.",
+    )
+    location = LocationSerializer(
+        required=False, allow_null=True, help_text="Where the session was last used from."
+    )
+
+
+class ListedSessionSerializer(SessionSerializer):
+    """A session in ``list-sessions``: always with when and where it was last seen."""
+
+    lastActiveAt = serializers.DateTimeField(
+        help_text=(
+            "The last request, to within AUTHSESSION_ACTIVITY_INTERVAL; the last refresh "
+            "when activity is not tracked."
+        )
+    )
+    location = LocationSerializer(allow_null=True)
+
+
+class SecurityEventSerializer(serializers.Serializer[Any]):
+    """One entry of the caller's security history."""
+
+    id = serializers.CharField()
+    type = serializers.ChoiceField(
+        choices=[
+            "sign_in",
+            "sign_in_failed",
+            "sign_in_refused",
+            "sign_out",
+            "session_revoked",
+            "password_changed",
+            "new_device",
+            "lockout",
+        ]
+    )
+    createdAt = serializers.DateTimeField()
+    actor = serializers.ChoiceField(
+        choices=["user", "admin", "system", "unknown"],
+        help_text="Who did it: the user, an administrator, a rule (idle timeout, session cap, "
+        "lockout), or someone unknown (a failed sign-in).",
+    )
+    sessionId = serializers.UUIDField(allow_null=True, help_text="The session's public id.")
+    ipAddress = serializers.CharField(allow_null=True)
+    userAgent = serializers.CharField(allow_null=True)
+    device = serializers.CharField(
+        allow_null=True, help_text='"Firefox on Windows · Berlin, Germany"'
+    )
+    location = LocationSerializer(allow_null=True)
+    details = serializers.DictField(
+        help_text='"how" of a sign-in ("email", "sign-up", "change-password", "login"), '
+        '"reason" of an ended session ("revoke-session", "admin", "idle-timeout", ...).'
+    )
+
+
+class SecurityEventsResponseSerializer(serializers.Serializer[Any]):
+    events = SecurityEventSerializer(many=True)
+    limit = serializers.IntegerField()
+    offset = serializers.IntegerField()
+    hasMore = serializers.BooleanField()
+
+
+class KnownDeviceSerializer(serializers.Serializer[Any]):
+    id = serializers.CharField(help_text="What forget-device takes.")
+    name = serializers.CharField(help_text='"Firefox on Windows"')
+    ipAddress = serializers.CharField(allow_null=True)
+    location = LocationSerializer(allow_null=True)
+    firstSeenAt = serializers.DateTimeField()
+    lastSeenAt = serializers.DateTimeField()
+    current = serializers.BooleanField(help_text="The browser making this request.")
+
+
+class ForgetDeviceRequestSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
 
 
 class DocumentedSessionResponseSerializer(serializers.Serializer[Any]):
@@ -250,6 +334,9 @@ ERROR_MESSAGES: Mapping[str, str] = {
     "INVALID_CALLBACKURL": "callbackURL is not same-site nor a trusted origin",
     "EMAIL_PASSWORD_SIGN_UP_DISABLED": "AUTHSESSION_DISABLE_SIGN_UP is on",
     "SESSION_NOT_FOUND": "no session of this user has that token or id",
+    "SESSION_LIMIT_REACHED": "the user holds AUTHSESSION_MAX_SESSIONS_PER_USER sessions and the "
+    'policy is "refuse"',
+    "DEVICE_NOT_FOUND": "no known device of this user has that id",
     "UNSUPPORTED_MEDIA_TYPE": "the body is neither JSON nor a form",
     "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL": "the email is taken",
     "TOO_MANY_REQUESTS": "the rate limit (AUTHSESSION_RATE_LIMITS) is reached",
@@ -376,7 +463,7 @@ SIGNED_IN_LINKS: dict[str, dict[str, Any]] = {
 class Endpoint:
     """One endpoint's description; adding an endpoint is adding one of these to ENDPOINTS."""
 
-    view: str  # class name in django_authsession.views
+    view: str  # class name in ``module``
     operation_id: str
     summary: str
     description: str
@@ -388,6 +475,7 @@ class Endpoint:
     links: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     tag: str = "Better Auth"
     sets_cookies: bool = False
+    module: str = VIEWS
 
     def schema_kwargs(self) -> dict[str, Any]:
         responses: dict[int, Any] = {
@@ -451,7 +539,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         response=SignInResponseSerializer,
         errors=merge_errors(
             BODY,
-            {401: ("INVALID_EMAIL_OR_PASSWORD",), 403: ("INVALID_CALLBACKURL",)},
+            {
+                401: ("INVALID_EMAIL_OR_PASSWORD",),
+                403: ("INVALID_CALLBACKURL", "SESSION_LIMIT_REACHED"),
+            },
             ORIGIN,
             CREDENTIAL_CHECK,
         ),
@@ -491,7 +582,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         operation_id="listSessions",
         summary="The user's active sessions",
         description="No token is shown but the caller's own.",
-        response=SessionSerializer(many=True),
+        response=ListedSessionSerializer(many=True),
         errors=NEEDS_SESSION,
         needs_session=True,
     ),
@@ -542,12 +633,59 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                     "PASSWORD_TOO_SHORT",
                     "PASSWORD_TOO_LONG",
                     "CREDENTIAL_ACCOUNT_NOT_FOUND",
-                )
+                ),
+                403: ("SESSION_LIMIT_REACHED",),
             },
             ORIGIN,
             CREDENTIAL_CHECK,
         ),
         needs_session=True,
+    ),
+    # django_authsession.activity (described when installed).
+    Endpoint(
+        view="SecurityEventsView",
+        module=ACTIVITY_VIEWS,
+        operation_id="securityEvents",
+        summary="The user's security history, newest first",
+        description=(
+            "Sign-ins (and how), failed sign-ins, sign-outs, ended sessions (and who ended them), "
+            "password changes, new devices and lockouts of the caller's account, paged with "
+            "`limit` (default AUTHSESSION_SECURITY_EVENTS_PAGE_SIZE, at most 100) and `offset`."
+        ),
+        response=SecurityEventsResponseSerializer,
+        errors=merge_errors(NEEDS_SESSION, {400: ("VALIDATION_ERROR",)}),
+        needs_session=True,
+        parameters=[
+            OpenApiParameter("limit", {"type": "integer", "minimum": 1, "maximum": 100}),
+            OpenApiParameter("offset", {"type": "integer", "minimum": 0, "maximum": 1_000_000}),
+        ],
+        tag="Watched sessions",
+    ),
+    Endpoint(
+        view="KnownDevicesView",
+        module=ACTIVITY_VIEWS,
+        operation_id="knownDevices",
+        summary="The browsers the user's account has signed in from",
+        description="Known devices outlive their sessions; `current` marks this browser.",
+        response=KnownDeviceSerializer(many=True),
+        errors=NEEDS_SESSION,
+        needs_session=True,
+        tag="Watched sessions",
+    ),
+    Endpoint(
+        view="ForgetDeviceView",
+        module=ACTIVITY_VIEWS,
+        operation_id="forgetDevice",
+        summary="Forget a known device",
+        description=(
+            "The next sign-in from that browser counts as a new device again (and mails the "
+            "user when AUTHSESSION_NOTIFY_NEW_DEVICE is on). Its sessions are not ended."
+        ),
+        request=ForgetDeviceRequestSerializer,
+        response=StatusSerializer,
+        errors=merge_errors(NEEDS_SESSION, BODY, {404: ("DEVICE_NOT_FOUND",)}, ORIGIN),
+        needs_session=True,
+        tag="Watched sessions",
     ),
 )
 
@@ -598,7 +736,7 @@ def _view_extension(endpoint: Endpoint) -> type[OpenApiViewExtension]:
         f"{endpoint.view}Schema",
         (OpenApiViewExtension,),
         {
-            "target_class": f"{VIEWS}.{endpoint.view}",
+            "target_class": f"{endpoint.module}.{endpoint.view}",
             "optional": True,
             "view_replacement": view_replacement,
             "__module__": __name__,
@@ -614,7 +752,7 @@ def only_authsession_endpoints(
 ) -> list[tuple[str, str, str, Any]]:
     """drf-spectacular preprocessing hook: keep the endpoints described above, wherever the
     project mounted them."""
-    described = {f"{VIEWS}.{endpoint.view}" for endpoint in ENDPOINTS}
+    described = {f"{endpoint.module}.{endpoint.view}" for endpoint in ENDPOINTS}
     return [
         entry
         for entry in endpoints

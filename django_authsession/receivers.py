@@ -8,9 +8,13 @@ from typing import Any
 
 from django.utils.functional import SimpleLazyObject
 
-from . import auth, device_cookie, sessions
+from . import auth, device_cookie, sessions, signals
 from .cookies import token_cookie_name
 from .state import STATE_ATTRIBUTE, SessionState, get_state
+
+# Set on a user instance by a view that saves it (change-password), so that what the save
+# ends is recorded with the request that did it.
+REQUEST_ATTRIBUTE = "_authsession_request"
 
 
 def end_sessions_on_deactivation_or_password_change(
@@ -18,15 +22,20 @@ def end_sessions_on_deactivation_or_password_change(
 ) -> None:
     if created:
         return
+    request = getattr(instance, REQUEST_ATTRIBUTE, None)
     if not getattr(instance, "is_active", True):
-        sessions.revoke_user_sessions(instance.pk, reason="deactivated")
+        sessions.revoke_user_sessions(instance.pk, reason="deactivated", request=request)
         return
     update_fields = kwargs.get("update_fields")
     if update_fields is None or "password" in update_fields:
         # AbstractBaseUser keeps the new raw password in ``_password`` until after post_save;
         # an assigned hash is caught by the sessions' password digests.
         password_set = getattr(instance, "_password", None) is not None
-        sessions.revoke_sessions_of_other_passwords(instance, password_set=password_set)
+        sessions.revoke_sessions_of_other_passwords(
+            instance, password_set=password_set, request=request
+        )
+        if password_set:
+            signals.password_changed.send(sender=type(instance), user=instance, request=request)
 
 
 def end_sessions_on_delete(sender: Any, instance: Any, **kwargs: Any) -> None:

@@ -6,9 +6,9 @@ models and the primitives (tokens, revocation marks), not DRF, cookies or the mi
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,8 +17,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, connections, router, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.db.models import signals as model_signals
 from django.db.models.base import ModelState
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -26,7 +28,7 @@ from django.views.decorators.debug import sensitive_variables
 from . import password_binding, revocation, signals
 from .client_ip import get_client_ip
 from .compiled_query import CompiledQuery
-from .conf import app_settings
+from .conf import REFUSE, app_settings
 from .models import Session, SessionQuerySet
 from .tokens import generate_token, storage_key
 from .wire.shapes import parse_iso
@@ -34,11 +36,16 @@ from .wire.shapes import parse_iso
 __all__ = [
     "ResolvedSession",
     "cache_verdict",
+    "SessionLimitReached",
+    "activity_due",
     "cleanup_expired",
+    "cleanup_idle",
     "create_session",
     "get_user_session",
+    "idle_past",
     "is_revoked",
     "list_user_sessions",
+    "record_activity",
     "refresh",
     "refresh_due",
     "resolve_from_db",
@@ -46,9 +53,48 @@ __all__ = [
     "revoke_token",
     "revoke_user_sessions",
     "session_from_cache",
+    "set_locator",
 ]
 
 USER_AGENT_MAX_LENGTH = 1024
+
+logger = logging.getLogger(__name__)
+
+# Where a request comes from ({"country", "countryCode", "city"} or None); set by the
+# ``django_authsession.activity`` app when it is installed, else no lookup is made.
+Locator = Callable[[HttpRequest], "dict[str, Any] | None"]
+_locator: Locator | None = None
+
+
+def set_locator(locator: Locator | None) -> None:
+    """Install the function that places a request (``django_authsession.activity`` does)."""
+    global _locator
+    _locator = locator
+
+
+_LOCATION_ATTRIBUTE = "_authsession_location"
+
+
+def _locate(request: HttpRequest | None) -> dict[str, Any] | None:
+    """The request's place, or ``None``, looked up once per request; a failing resolver
+    never fails the request."""
+    if _locator is None or request is None:
+        return None
+    try:
+        found: dict[str, Any] | None = getattr(request, _LOCATION_ATTRIBUTE)
+    except AttributeError:
+        try:
+            found = _locator(request)
+        except Exception:
+            logger.exception("The location resolver failed: no place for this request.")
+            found = None
+        setattr(request, _LOCATION_ATTRIBUTE, found)
+    return found
+
+
+class SessionLimitReached(Exception):
+    """The user holds ``AUTHSESSION_MAX_SESSIONS_PER_USER`` sessions and the policy is
+    ``"refuse"``: no session was created."""
 
 
 class StalePassword(Exception):
@@ -90,35 +136,77 @@ def _expires_in(created_at: datetime, now: datetime, seconds: int) -> datetime:
 
 @sensitive_variables("token")
 def create_session(
-    user: Any, request: HttpRequest | None = None, *, remember: bool = True
+    user: Any, request: HttpRequest | None = None, *, remember: bool = True, how: str = "login"
 ) -> tuple[Session, str]:
     """Create a session for ``user``; returns the row and the raw token (shown once, to the
     browser). Sessions without "remember me" last one update-age and are never extended.
+    ``how`` says how the user signed in (``session_created`` carries it).
 
     The row is bound to the password ``user`` holds (``password_binding``); if the user row
     no longer holds it once the session exists, the session is removed and
-    :class:`StalePassword` raised, so a sign-in racing a password change keeps nothing."""
+    :class:`StalePassword` raised, so a sign-in racing a password change keeps nothing.
+    With ``AUTHSESSION_MAX_SESSIONS_PER_USER`` the user's least recently active sessions end
+    first, or :class:`SessionLimitReached` is raised (``AUTHSESSION_SESSION_LIMIT_POLICY``)."""
     now = timezone.now()
     token = generate_token()
     lifetime = app_settings.EXPIRES_IN if remember else app_settings.UPDATE_AGE
-    session = Session.objects.create(
-        token=storage_key(token),
-        user=user,
-        expires_at=_expires_in(now, now, lifetime),
-        ip_address=get_client_ip(request) if request is not None else "",
-        user_agent=(request.META.get("HTTP_USER_AGENT", "") if request is not None else "")[
+    fields = {
+        "token": storage_key(token),
+        "user": user,
+        "expires_at": _expires_in(now, now, lifetime),
+        "ip_address": get_client_ip(request) if request is not None else "",
+        "user_agent": (request.META.get("HTTP_USER_AGENT", "") if request is not None else "")[
             :USER_AGENT_MAX_LENGTH
         ],
-        created_at=now,
-        updated_at=now,
-        remember_me=remember,
-        password_digest=password_binding.digest(user),
-    )
+        "created_at": now,
+        "updated_at": now,
+        "remember_me": remember,
+        "password_digest": password_binding.digest(user),
+        # Signing in is activity; a project without tracking leaves the column empty.
+        "last_active_at": now if app_settings.ACTIVITY_INTERVAL is not None else None,
+        "location": _locate(request),
+    }
+    if app_settings.MAX_SESSIONS_PER_USER is None:
+        session = Session.objects.create(**fields)
+    else:
+        try:
+            session = _create_within_cap(user, request, now, fields)
+        except SessionLimitReached:
+            signals.session_refused.send(
+                sender=Session, user=user, request=request, reason="session-cap"
+            )
+            raise
     if _password_changed_since_read(user):
         _revoke([(session.pk, session.token, session.user_id)], "password-changed")
         raise StalePassword
-    signals.session_created.send(sender=Session, session=session, request=request)
+    signals.session_created.send(sender=Session, session=session, request=request, how=how)
     return session, token
+
+
+def _create_within_cap(
+    user: Any, request: HttpRequest | None, now: datetime, fields: dict[str, Any]
+) -> Session:
+    """Create the session so that the user holds at most ``MAX_SESSIONS_PER_USER``: the
+    user's row is locked while counting, so concurrent sign-ins of one user take turns and
+    none of them counts before another's insert is committed."""
+    cap = max(1, app_settings.MAX_SESSIONS_PER_USER or 1)
+    alias = router.db_for_write(Session)
+    users = user.__class__._default_manager.using(alias)
+    with transaction.atomic(using=alias):
+        list(users.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+        active = list(
+            Session.objects.using(alias)
+            .for_user(user.pk)
+            .active(now)
+            .order_by(Coalesce("last_active_at", "updated_at").asc(), "created_at")
+            .values_list("pk", "token", "user_id")
+        )
+        excess = len(active) + 1 - cap
+        if excess > 0:
+            if app_settings.SESSION_LIMIT_POLICY == REFUSE:
+                raise SessionLimitReached
+            _revoke(active[:excess], "session-cap", request=request)
+        return Session.objects.using(alias).create(**fields)
 
 
 def _password_changed_since_read(user: Any) -> bool:
@@ -201,6 +289,9 @@ def resolve_from_db(
     if session.is_expired(now) or _past_absolute_age(session, now):
         Session.objects.filter(pk=session.pk, expires_at=session.expires_at).delete()
         return None
+    if idle_past(session, now):
+        _revoke([(session.pk, session.token, session.user_id)], "idle-timeout")
+        return None
     if not session.user.is_active:
         return None
     if not password_binding.matches(session.password_digest, session.user):
@@ -219,7 +310,18 @@ def _cache_row_template() -> tuple[tuple[str, Any], ...]:
 
 
 _FROM_CACHE = frozenset(
-    ("id", "token", "user_id", "expires_at", "ip_address", "user_agent", "created_at", "updated_at")
+    (
+        "id",
+        "token",
+        "user_id",
+        "expires_at",
+        "ip_address",
+        "user_agent",
+        "created_at",
+        "updated_at",
+        "last_active_at",
+        "location",
+    )
 )
 
 
@@ -243,6 +345,8 @@ def session_from_cache(data: Any, token: str, memo: dict[str, Any] | None = None
             "user_agent": str(data.get("userAgent") or ""),
             "created_at": parse_iso(data["createdAt"]),
             "updated_at": parse_iso(data["updatedAt"]),
+            "last_active_at": parse_iso(data["lastActiveAt"]) if "lastActiveAt" in data else None,
+            "location": data.get("location") if isinstance(data.get("location"), dict) else None,
         }
         row = {name: values.get(name) for name, _ in _cache_row_template()}
         if memo is not None:
@@ -268,6 +372,48 @@ def cache_verdict(resolved: ResolvedSession) -> revocation.Verdict:
     return revocation.verdict(
         resolved.session.token, resolved.session.user_id, resolved.cached_at_ms or 0
     )
+
+
+def activity_due(session: Session, now: datetime) -> bool:
+    """Is the session's ``last_active_at`` one ``AUTHSESSION_ACTIVITY_INTERVAL`` old? On a
+    cookie-cache hit the cookie carries the value it had when it was written."""
+    interval = app_settings.ACTIVITY_INTERVAL
+    if interval is None:
+        return False
+    last = session.last_active_at
+    return last is None or (now - last).total_seconds() >= interval
+
+
+def idle_past(session: Session, now: datetime) -> bool:
+    """Has the session seen no request for ``AUTHSESSION_IDLE_TIMEOUT``? (Never without one,
+    nor for a row whose activity was never recorded.)"""
+    timeout = app_settings.IDLE_TIMEOUT
+    last = session.last_active_at
+    return timeout is not None and last is not None and (now - last).total_seconds() >= timeout
+
+
+def record_activity(
+    resolved: ResolvedSession, now: datetime, request: HttpRequest | None = None
+) -> bool:
+    """Write ``last_active_at`` (and the request's place) with one conditional update: at most
+    one write per interval, whichever workers or requests race for it. ``False``: nothing was
+    written (another request just did, or the row is gone)."""
+    interval = app_settings.ACTIVITY_INTERVAL
+    if interval is None:
+        return False
+    session = resolved.session
+    values: dict[str, Any] = {"last_active_at": now}
+    place = _locate(request)
+    if place is not None:
+        values["location"] = place
+    cutoff = now - timedelta(seconds=interval)
+    due = Session.objects.filter(
+        Q(last_active_at__isnull=True) | Q(last_active_at__lte=cutoff), pk=session.pk
+    )
+    updated = due.update(**values)
+    for name, value in values.items():
+        setattr(session, name, value)
+    return bool(updated)
 
 
 def refresh_due(session: Session, now: datetime | None = None) -> bool:
@@ -297,58 +443,120 @@ def refresh(resolved: ResolvedSession, *, now: datetime | None = None) -> Resolv
     new_expiry = _expires_in(session.created_at, now, app_settings.EXPIRES_IN)
     if new_expiry == session.expires_at:  # pinned by AUTHSESSION_ABSOLUTE_MAX_AGE
         return resolved
-    updated = Session.objects.filter(pk=session.pk, expires_at=session.expires_at).update(
-        expires_at=new_expiry, updated_at=now
-    )
+    values: dict[str, Any] = {"expires_at": new_expiry, "updated_at": now}
+    if app_settings.ACTIVITY_INTERVAL is not None:  # the same write records the activity
+        values["last_active_at"] = now
+    updated = Session.objects.filter(pk=session.pk, expires_at=session.expires_at).update(**values)
     if not updated:
         # Revoked or refreshed by a concurrent request: the primary has the answer.
         return resolve_from_db(resolved.token, now=now, primary=True)
-    session.expires_at = new_expiry
-    session.updated_at = now
+    for name, value in values.items():
+        setattr(session, name, value)
     resolved.refreshed = True
     signals.session_refreshed.send(sender=Session, session=session)
     return resolved
 
 
-def _revoke(rows: Iterable[tuple[Any, str, Any]], reason: str) -> int:
+def _revoke(
+    rows: Iterable[tuple[Any, str, Any]], reason: str, *, request: HttpRequest | None = None
+) -> int:
     """Delete rows given as (pk, stored token, user_id) and mark them revoked for cookie caches."""
     rows = list(rows)
     if not rows:
         return 0
     count, _ = Session.objects.filter(pk__in=[pk for pk, _, _ in rows]).delete()
+    by_user: dict[Any, list[Any]] = {}
+    for pk, _, user_id in rows:
+        by_user.setdefault(user_id, []).append(pk)
     try:
         # Raises MarkStoreUnavailable when cookie caches of these rows may still be honoured.
         revocation.mark_sessions(token for _, token, _ in rows)
     finally:  # the rows are gone either way
-        for user_id, user_count in Counter(user_id for _, _, user_id in rows).items():
+        for user_id, pks in by_user.items():
             signals.session_revoked.send(
-                sender=Session, user_id=user_id, count=user_count, reason=reason
+                sender=Session,
+                user_id=user_id,
+                count=len(pks),
+                reason=reason,
+                session_ids=pks,
+                request=request,
             )
     return count
 
 
+def _delete_by_token(stored: str) -> list[tuple[Any, Any]]:
+    """Delete the session stored as ``stored``; returns (pk, user_id) of what was deleted.
+    One query where the database returns deleted rows (PostgreSQL, SQLite 3.35+), unless a
+    project listens to the model's delete signals, which the ORM's delete sends."""
+    alias = router.db_for_write(Session)
+    connection = connections[alias]
+    returning = connection.vendor in ("postgresql", "sqlite") and (
+        connection.features.can_return_columns_from_insert
+    )
+    listened = model_signals.pre_delete.has_listeners(Session) or (
+        model_signals.post_delete.has_listeners(Session)
+    )
+    rows = Session.objects.using(alias)
+    if not returning or listened:
+        found = list(rows.filter(token=stored).values_list("pk", "user_id"))
+        if found:
+            rows.filter(pk__in=[pk for pk, _ in found]).delete()
+        return found
+    quote = connection.ops.quote_name
+    meta = Session._meta
+    pk_field = meta.get_field("id")
+    user_field = meta.get_field("user")
+    token_column = quote(str(meta.get_field("token").column))
+    returned = f"{quote(str(pk_field.column))}, {quote(str(user_field.column))}"
+    sql = (
+        f"DELETE FROM {quote(meta.db_table)} WHERE {token_column} = %s "  # noqa: S608
+        f"RETURNING {returned}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [stored])
+        found = cursor.fetchall()
+    target = user_field.target_field
+    return [(pk_field.to_python(pk), target.to_python(user_id)) for pk, user_id in found]
+
+
 @sensitive_variables("token")
-def revoke_token(token: str, *, reason: str = "sign-out") -> int:
-    """End the session a raw token belongs to. One query (the delete). Marks it revoked even
-    when no row was found, so signing out again once the mark store is back (after
-    :class:`~.revocation.MarkStoreUnavailable`) ends the copies in cookie caches."""
+def revoke_token(
+    token: str, *, reason: str = "sign-out", request: HttpRequest | None = None
+) -> int:
+    """End the session a raw token belongs to. One query (the delete) on PostgreSQL and
+    SQLite. Marks it revoked even when no row was found, so signing out again once the mark
+    store is back (after :class:`~.revocation.MarkStoreUnavailable`) ends the copies in
+    cookie caches."""
     stored = storage_key(token)
-    count, _ = Session.objects.filter(token=stored).delete()
+    deleted = _delete_by_token(stored)
     try:
         revocation.mark_sessions([stored])
     finally:
-        if count:
-            signals.session_revoked.send(sender=Session, user_id=None, count=count, reason=reason)
-    return count
+        for pk, user_id in deleted:
+            signals.session_revoked.send(
+                sender=Session,
+                user_id=user_id,
+                count=1,
+                reason=reason,
+                session_ids=[pk],
+                request=request,
+            )
+    return len(deleted)
 
 
-def revoke_sessions(sessions: Iterable[Session], *, reason: str) -> int:
+def revoke_sessions(
+    sessions: Iterable[Session], *, reason: str, request: HttpRequest | None = None
+) -> int:
     """End the given sessions (admin actions, revoke-session by id)."""
-    return _revoke(((s.pk, s.token, s.user_id) for s in sessions), reason)
+    return _revoke(((s.pk, s.token, s.user_id) for s in sessions), reason, request=request)
 
 
 def revoke_user_sessions(
-    user_id: Any, *, except_token: str | None = None, reason: str = "revoke-sessions"
+    user_id: Any,
+    *,
+    except_token: str | None = None,
+    reason: str = "revoke-sessions",
+    request: HttpRequest | None = None,
 ) -> int:
     """End every session of the user (or every other one, keeping ``except_token``). When
     the user's mark cannot be recorded, nothing is deleted and
@@ -358,10 +566,12 @@ def revoke_user_sessions(
         queryset = queryset.exclude(token=storage_key(except_token))
     else:
         revocation.mark_user(user_id)
-    return _revoke(queryset.values_list("pk", "token", "user_id"), reason)
+    return _revoke(queryset.values_list("pk", "token", "user_id"), reason, request=request)
 
 
-def revoke_sessions_of_other_passwords(user: Any, *, password_set: bool = False) -> int:
+def revoke_sessions_of_other_passwords(
+    user: Any, *, password_set: bool = False, request: HttpRequest | None = None
+) -> int:
     """End the user's sessions bound to another password state than the user's current one;
     with ``password_set`` (``set_password`` was called) also the unbound ones. One query to
     read the user's sessions, plus the revocation when some are stale."""
@@ -375,7 +585,7 @@ def revoke_sessions_of_other_passwords(user: Any, *, password_set: bool = False)
         for pk, token, user_id, stored in rows
         if (password_set and not stored) or not password_binding.matches(stored, user)
     ]
-    return _revoke(stale, "password-change")
+    return _revoke(stale, "password-change", request=request)
 
 
 def list_user_sessions(user_id: Any, *, now: datetime | None = None) -> list[Session]:
@@ -423,6 +633,33 @@ class CleanupProgress:
         if self.remaining is None or self.rate <= 0:
             return None
         return self.remaining / self.rate
+
+
+def cleanup_idle(*, batch_size: int = CLEANUP_FIRST_BATCH, dry_run: bool = False) -> int:
+    """End the sessions idle past ``AUTHSESSION_IDLE_TIMEOUT`` (none without one) and return
+    the count. Batches on the ``last_active_at`` index, each its own transaction; they end as
+    on a request (revocation marks, ``session_revoked`` with reason ``"idle-timeout"``)."""
+    timeout = app_settings.IDLE_TIMEOUT
+    if timeout is None:
+        return 0
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1 (got {batch_size})")
+    alias = router.db_for_write(Session)
+    cutoff = timezone.now() - timedelta(seconds=timeout)
+    idle = Session.objects.using(alias).filter(last_active_at__lte=cutoff)
+    if dry_run:
+        return idle.count()
+    skip_locked = connections[alias].features.has_select_for_update_skip_locked
+    total = 0
+    while True:
+        with transaction.atomic(using=alias):
+            batch = idle.order_by("last_active_at").values_list("pk", "token", "user_id")
+            if skip_locked:  # two runs at once share the rows
+                batch = batch.select_for_update(skip_locked=True)
+            rows = list(batch[:batch_size])
+            total += _revoke(rows, "idle-timeout")
+        if len(rows) < batch_size:
+            return total
 
 
 def _next_batch_size(size: int, seconds: float, target: float) -> int:

@@ -67,6 +67,9 @@ class Outcome(NamedTuple):
     remember: bool = True
     # The request asked not to refresh (``disableRefresh``): the answer writes no cookie cache.
     refresh_disabled: bool = False
+    # ``last_active_at`` was written (AUTHSESSION_ACTIVITY_INTERVAL had passed): a cache hit
+    # re-issues its cookie, which carries the new value.
+    touched: bool = False
 
     @property
     def read_at_ms(self) -> int:
@@ -81,6 +84,8 @@ class Outcome(NamedTuple):
         if not app_settings.COOKIE_CACHE:
             return False
         if self.source is Source.CREATED or self.refreshed:
+            return True
+        if self.touched and self.source is Source.CACHE:
             return True
         # Better Auth returns early here: no cookie cache for a database answer that may not
         # refresh, nor for a "don't remember me" session.
@@ -212,16 +217,25 @@ class SessionState:
             or not base["remember"]
             or not sessions.refresh_due(resolved.session, now)
         ):
-            return Outcome(source, resolved=resolved, **base)
+            if not sessions.activity_due(resolved.session, now):
+                return Outcome(source, resolved=resolved, **base)
+            sessions.record_activity(resolved, now, self.request)
+            return Outcome(source, resolved=resolved, touched=True, **base)
         refreshed = sessions.refresh(resolved, now=now)
         if refreshed is None:  # revoked or expired in the meantime
             self.ended_token = token
             return Outcome(Source.NONE, **base)
-        # Refreshed here, or by a concurrent request (then the database answered): either way
-        # the browser gets a cookie cache of what the database now holds.
+        # Refreshed here (which records the activity too), or by a concurrent request (then
+        # the database answered): either way the browser gets a cookie cache of what the
+        # database now holds.
         source = Source.CACHE if refreshed.from_cache else Source.DATABASE
         base["remember"] = refreshed.session.remember_me
-        return Outcome(source, resolved=refreshed, refreshed=refreshed.refreshed, **base)
+        touched = not refreshed.refreshed and sessions.activity_due(refreshed.session, now)
+        if touched:
+            sessions.record_activity(refreshed, now, self.request)
+        return Outcome(
+            source, resolved=refreshed, refreshed=refreshed.refreshed, touched=touched, **base
+        )
 
     def _from_cache(self, token: str, now_ms: int) -> ResolvedSession | None:
         """The verified cookie cache bound to ``token``, unless revoked since it was written."""
@@ -241,11 +255,13 @@ class SessionState:
             cached_session=dict(cached.session),
         )
         verdict = sessions.cache_verdict(resolved)
-        if verdict is Verdict.TRUSTED:
-            return resolved
         if verdict is Verdict.REVOKED:
             security.log_event(security.REVOKED_REPLAY, self.request, session_id=session.pk)
-        return None  # the database answers
+        if verdict is not Verdict.TRUSTED:
+            return None  # the database answers
+        if app_settings.IDLE_TIMEOUT is not None and sessions.idle_past(session, timezone.now()):
+            return None  # idle by the cookie's account: the row decides (and ends it)
+        return resolved
 
     def start(self, session: Any, token: str, *, remember: bool = True) -> ResolvedSession:
         """A session was just created for this browser (sign-in, sign-up)."""
@@ -290,7 +306,7 @@ class SessionState:
         if outcome is None:
             return
         jar = self.request.COOKIES
-        if outcome.source is Source.CACHE and not outcome.refreshed:
+        if outcome.source is Source.CACHE and not (outcome.refreshed or outcome.touched):
             return  # the usual hit: the browser already holds what it needs
         if outcome.clears_all:
             cookies.clear_all(response, self.request)

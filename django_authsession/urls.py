@@ -1,5 +1,6 @@
 """Every endpoint, at the path its name in ``endpoints`` gives, relative to the mount point."""
 
+from django.apps import apps
 from django.urls import path
 
 from . import views
@@ -18,6 +19,11 @@ _VIEWS = [
     views.RevokeSessionsView,
     views.ChangePasswordView,
 ]
+
+if apps.is_installed("django_authsession.activity"):
+    from .activity.views import VIEWS as ACTIVITY_VIEWS
+
+    _VIEWS += ACTIVITY_VIEWS
 
 urlpatterns = [
     # "/sign-in/email" is mounted at "sign-in/email" and named "sign-in-email".

@@ -37,6 +37,7 @@ from . import (
     endpoints,
     origin,
     ratelimit,
+    receivers,
     security,
     sessions,
 )
@@ -64,7 +65,7 @@ from .serializers import (
 )
 from .sessions import ResolvedSession
 from .state import SessionState, get_state
-from .wire.shapes import documented_from_better_auth
+from .wire.shapes import documented_from_better_auth, iso_ms
 
 logger = logging.getLogger("django_authsession")
 
@@ -259,20 +260,30 @@ def _check_callback(url: str | None, request: HttpRequest) -> None:
         raise AuthError(403, "INVALID_CALLBACKURL", "Invalid callbackURL")
 
 
+def session_limit_reached() -> AuthError:
+    return AuthError(
+        403,
+        "SESSION_LIMIT_REACHED",
+        "Too many active sessions: sign out on another device first",
+    )
+
+
 @sensitive_variables("previous", "token")
 def _signed_in(
-    view: AuthView, request: Request, user: Any, *, remember: bool
+    view: AuthView, request: Request, user: Any, *, remember: bool, how: str
 ) -> tuple[str, dict[str, Any]]:
     try:
-        resolved = auth.login(request._request, user, remember=remember)
+        resolved = auth.login(request._request, user, remember=remember, how=how)
     except sessions.StalePassword as exc:  # the password changed while signing in
         raise invalid_credentials() from exc
+    except sessions.SessionLimitReached as exc:
+        raise session_limit_reached() from exc
     try:
         payload = view.state.user_payload(resolved)
     except Exception:
         # A user serializer that fails must not leave a session behind. (Not one transaction
         # with the insert: the row must be visible at once to a racing password change.)
-        sessions.revoke_token(resolved.token, reason="failed")
+        sessions.revoke_token(resolved.token, reason="failed", request=request._request)
         raise
     return resolved.token, payload
 
@@ -312,7 +323,7 @@ class SignInEmailView(AuthView):
             attempt.failed()
             raise invalid_credentials()
         attempt.succeeded()
-        token, user_json = _signed_in(self, request, user, remember=data["rememberMe"])
+        token, user_json = _signed_in(self, request, user, remember=data["rememberMe"], how="email")
         body: dict[str, Any] = {"redirect": bool(callback), "token": token}
         if callback:
             body["url"] = callback
@@ -344,7 +355,9 @@ class SignUpEmailView(AuthView):
             raise user_exists() from exc
         except DjangoValidationError as exc:
             raise _validation_error(exc) from exc
-        token, user_json = _signed_in(self, request, user, remember=data["rememberMe"])
+        token, user_json = _signed_in(
+            self, request, user, remember=data["rememberMe"], how="sign-up"
+        )
         return _no_store(Response({"token": token, "user": user_json}))
 
 
@@ -389,10 +402,19 @@ class ChangePasswordView(AuthView):
         remember = current.session.remember_me
         with transaction.atomic():
             user.set_password(new_password)
+            setattr(user, receivers.REQUEST_ATTRIBUTE, request._request)  # for the history
             user.save(update_fields=["password"])
             # Also without the post_save receiver: every session of the old password ends.
-            sessions.revoke_user_sessions(user.pk, reason="password-change")
-        session, token = sessions.create_session(user, request._request, remember=remember)
+            sessions.revoke_user_sessions(
+                user.pk, reason="password-change", request=request._request
+            )
+        try:
+            session, token = sessions.create_session(
+                user, request._request, remember=remember, how="change-password"
+            )
+        except sessions.SessionLimitReached as exc:  # a concurrent sign-in took the last place
+            self.state.end()
+            raise session_limit_reached() from exc
         resolved = self.state.start(session, token, remember=remember)
         device_cookie.remember_device(request._request, None, user)
         return _no_store(Response({"token": token, "user": self.state.user_payload(resolved)}))
@@ -408,7 +430,13 @@ class ListSessionsView(AuthView):
         current = self.require_session()
         rows = sessions.list_user_sessions(current.session.user_id)
         data = [
-            better_auth_session(row, current.token if row.pk == current.session.pk else None)
+            {
+                **better_auth_session(row, current.token if row.pk == current.session.pk else None),
+                # Extra keys (Better Auth's client passes them through): when the session was
+                # last seen (to within AUTHSESSION_ACTIVITY_INTERVAL) and where.
+                "lastActiveAt": iso_ms(row.last_active),
+                "location": row.location or None,
+            }
             for row in rows
         ]
         return _no_store(Response(data))
@@ -431,7 +459,7 @@ class RevokeSessionView(AuthView):
         )
         if target is None:
             raise AuthError(400, "SESSION_NOT_FOUND", "Session not found")
-        sessions.revoke_sessions([target], reason="revoke-session")
+        sessions.revoke_sessions([target], reason="revoke-session", request=request._request)
         if target.pk == current.session.pk:
             self.state.end()
         return Response({"status": True})
@@ -443,7 +471,10 @@ class RevokeOtherSessionsView(AuthView):
     def post(self, request: Request) -> HttpResponse:
         current = self.require_session()
         sessions.revoke_user_sessions(
-            current.session.user_id, except_token=current.token, reason="revoke-other-sessions"
+            current.session.user_id,
+            except_token=current.token,
+            reason="revoke-other-sessions",
+            request=request._request,
         )
         return Response({"status": True})
 
@@ -453,6 +484,8 @@ class RevokeSessionsView(AuthView):
 
     def post(self, request: Request) -> HttpResponse:
         current = self.require_session()
-        sessions.revoke_user_sessions(current.session.user_id, reason="revoke-sessions")
+        sessions.revoke_user_sessions(
+            current.session.user_id, reason="revoke-sessions", request=request._request
+        )
         self.state.end()
         return Response({"status": True})

@@ -14,6 +14,9 @@ Environment variables switch to production-like backends:
   (comma-separated, "127.0.0.1,localhost" by default), ``DJANGO_CSRF_TRUSTED_ORIGINS``
   (comma-separated), ``DJANGO_CONN_MAX_AGE`` (seconds, 0 by default).
 - ``AUTHSESSION_DEFAULT_RATE_LIMIT``: a rule such as "100/60s", or "off" (for load tests only).
+- ``DJANGO_EMAIL_FILE_PATH``: a directory; new-device mails are written there as files instead
+  of printed on the console.
+- ``AUTHSESSION_GEOIP_PATH``: a MaxMind GeoLite2/GeoIP2 ``.mmdb`` file, for places.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_authsession",
+    "django_authsession.activity",  # last activity, places, security history, new-device mail
     "example_project",
 ]
 
@@ -157,6 +161,21 @@ REST_FRAMEWORK = {
 _rate_limit = os.environ.get("AUTHSESSION_DEFAULT_RATE_LIMIT")
 if _rate_limit:
     AUTHSESSION_DEFAULT_RATE_LIMIT = None if _rate_limit.lower() == "off" else _rate_limit
+
+# Watched sessions: mail the user when a new browser signs in to their account. The mail goes
+# to the console, or to files in DJANGO_EMAIL_FILE_PATH when that is set.
+AUTHSESSION_NOTIFY_NEW_DEVICE = True
+AUTHSESSION_DEVICE_PAGE_URL = "/profile"
+_email_files = os.environ.get("DJANGO_EMAIL_FILE_PATH")
+if _email_files:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = _email_files
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = "django-authsession example <noreply@example.com>"
+# Places from a MaxMind GeoLite2 City database, when you have one (nothing is downloaded).
+if os.environ.get("AUTHSESSION_GEOIP_PATH"):
+    AUTHSESSION_GEOIP_PATH = os.environ["AUTHSESSION_GEOIP_PATH"]
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

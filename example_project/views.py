@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.apps import apps
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +21,8 @@ from django.utils.timesince import timesince
 from django.views.decorators.http import require_safe
 
 from django_authsession import sessions
-from django_authsession.devices import describe_user_agent
+from django_authsession.device_cookie import read_device
+from django_authsession.devices import describe_device
 
 
 def _context() -> dict[str, Any]:
@@ -64,12 +66,18 @@ class Profile:
         )
 
 
+def _ago(moment: datetime) -> str:
+    if timezone.now() - moment < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment)} ago"
+
+
 @dataclass(frozen=True)
 class Device:
     """One of the user's sessions, as the account page lists it."""
 
     id: str
-    name: str
+    name: str  # "Firefox on Windows · Berlin, Germany" when the place is known
     ip_address: str | None
     created_at: datetime
     last_active: datetime
@@ -77,20 +85,19 @@ class Device:
 
     @property
     def last_active_ago(self) -> str:
-        if timezone.now() - self.last_active < timedelta(minutes=1):
-            return "just now"
-        return f"{timesince(self.last_active)} ago"
+        return _ago(self.last_active)
 
 
 def _devices(user_id: Any, current_id: Any) -> list[Device]:
     devices = [
         Device(
             id=str(row.pk),
-            name=describe_user_agent(row.user_agent),
+            name=describe_device(row.user_agent, row.location),
             ip_address=row.ip_address,
             created_at=row.created_at,
-            # updated_at moves when the session is refreshed, at most once per update age.
-            last_active=row.updated_at,
+            # The last request, to within AUTHSESSION_ACTIVITY_INTERVAL (with the activity
+            # app); else the last refresh.
+            last_active=row.last_active,
             current=str(row.pk) == str(current_id),
         )
         for row in sessions.list_user_sessions(user_id)
@@ -99,6 +106,59 @@ def _devices(user_id: Any, current_id: Any) -> list[Device]:
     devices.sort(key=lambda device: device.last_active, reverse=True)
     devices.sort(key=lambda device: not device.current)
     return devices
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One entry of "Recent security activity"."""
+
+    summary: str
+    device: str
+    ip_address: str
+    at: datetime
+
+    @property
+    def ago(self) -> str:
+        return _ago(self.at)
+
+
+@dataclass(frozen=True)
+class KnownBrowser:
+    """A browser the account has signed in from, with "Forget"."""
+
+    id: str
+    name: str
+    last_seen: datetime
+    current: bool
+
+    @property
+    def last_seen_ago(self) -> str:
+        return _ago(self.last_seen)
+
+
+def _history(request: HttpRequest, user_id: Any) -> dict[str, Any]:
+    """Recent security activity and known devices, when the project installs the app."""
+    if not apps.is_installed("django_authsession.activity"):
+        return {}
+    from django_authsession.activity.events import recent_events
+    from django_authsession.activity.models import KnownDevice
+
+    this = read_device(request)
+    return {
+        "activity": [
+            Activity(event.summary, event.device, event.ip_address, event.created_at)
+            for event in recent_events(user_id, limit=10)
+        ],
+        "known_devices": [
+            KnownBrowser(
+                id=str(row.pk),
+                name=describe_device(row.user_agent, row.location),
+                last_seen=row.last_seen_at,
+                current=this is not None and row.device_id == this.device_id,
+            )
+            for row in KnownDevice.objects.filter(user_id=user_id).order_by("-last_seen_at")
+        ],
+    }
 
 
 @require_safe
@@ -125,6 +185,7 @@ def profile_page(request: HttpRequest) -> HttpResponse:
     context["profile"] = Profile.of(session.user)
     context["devices"] = _devices(session.user_id, session.pk)
     context["is_staff"] = bool(getattr(session.user, "is_staff", False))  # the admin link
+    context.update(_history(request, session.user_id))
     response = render(request, "example_project/profile.html", context)
     response["Cache-Control"] = "no-store"  # a signed-out reload must not show a cached page
     return response

@@ -14,8 +14,10 @@ from http.cookies import Morsel
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.test import Client
 
+from django_authsession.conf import app_settings
 from tests.factories import DEFAULT_PASSWORD
 
 SITE_ORIGIN = "http://testserver"
@@ -170,3 +172,43 @@ def redis_server(*options: str) -> Iterator[int]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def history_writes() -> int:
+    """Rows the security history adds to a sign-out or a revocation (one event), when
+    ``django_authsession.activity`` is installed."""
+    return int(apps.is_installed("django_authsession.activity"))
+
+
+def activity_writes(seconds_since_last: float) -> int:
+    """The ``last_active_at`` write a request pays once ``AUTHSESSION_ACTIVITY_INTERVAL``
+    has passed since the last recorded activity (0 or 1)."""
+    interval = app_settings.ACTIVITY_INTERVAL
+    return int(interval is not None and seconds_since_last >= interval)
+
+
+def geoip_record(country_code: str, country: str, city: str | None = None) -> dict[str, Any]:
+    """A GeoIP2 City record as MaxMind lays it out (English names)."""
+    record: dict[str, Any] = {"country": {"iso_code": country_code, "names": {"en": country}}}
+    if city is not None:
+        record["city"] = {"names": {"en": city}}
+    return record
+
+
+def write_geoip_database(path: Any, networks: dict[str, dict[str, Any]]) -> Any:
+    """Write a GeoLite2-City database mapping each network to its record, with mmdb-writer
+    (the test extra): tests read places from a real file without downloading one."""
+    from mmdb_writer import MMDBWriter
+    from netaddr import IPSet
+
+    writer = MMDBWriter(
+        ip_version=6,
+        database_type="GeoLite2-City",
+        languages=["en"],
+        description="django-authsession test places",
+        ipv4_compatible=True,
+    )
+    for network, record in networks.items():
+        writer.insert_network(IPSet([network]), record)
+    writer.to_db_file(str(path))
+    return path

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_authsession",
+    "django_authsession.activity",  # watched sessions: history, known devices, places
     "example_project",  # its demo-user command and pages are tested too
     "tests.full_name_user",  # user models with a full_name field, or none for the name
 ]

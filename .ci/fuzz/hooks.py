@@ -22,6 +22,9 @@ NEEDS_SESSION = [
     "revokeOtherSessions",
     "revokeSessions",
     "changePassword",
+    "securityEvents",
+    "knownDevices",
+    "forgetDevice",
 ]
 
 

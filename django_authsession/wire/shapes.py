@@ -104,4 +104,12 @@ def better_auth_session(session: Any, token: str | None) -> dict[str, Any]:
     }
     if token is None:
         del data["token"]
+    # Additional fields, as Better Auth's ``session.additionalFields`` ride along: when
+    # activity is tracked, the cookie cache carries what the throttle needs.
+    last_active_at = getattr(session, "last_active_at", None)
+    if last_active_at is not None:
+        data["lastActiveAt"] = iso_ms(last_active_at)
+    location = getattr(session, "location", None)
+    if location is not None:
+        data["location"] = location
     return data

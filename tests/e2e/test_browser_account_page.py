@@ -258,3 +258,77 @@ def test_errors_are_sentences_under_their_field_and_the_staff_hint_is_for_staff(
         sync_api.expect(page.locator("#email-error")).to_have_text("Enter a valid email address.")
         sync_api.expect(page.locator("#password-error")).to_be_hidden()
         assert page.url == f"{base}/signup"
+
+
+def test_account_page_shows_place_last_activity_and_recent_activity(
+    launch_browser: Callable[[], Any], live_server, settings, tmp_path
+) -> None:
+    """Watched sessions on the account page: each device with its place and when it was last
+    active, the account's recent security activity, and its known devices with "Forget"."""
+    pytest.importorskip("mmdb_writer", reason="needs mmdb-writer (the test extra)")
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from django_authsession.models import Session
+    from tests.helpers import geoip_record, write_geoip_database
+
+    settings.AUTHSESSION_USE_SECURE_COOKIES = False
+    settings.AUTHSESSION_NOTIFY_NEW_DEVICE = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # The browsers connect from 127.0.0.1, which this database places in Berlin.
+    settings.AUTHSESSION_GEOIP_PATH = str(
+        write_geoip_database(
+            tmp_path / "GeoLite2-City.mmdb",
+            {"127.0.0.0/8": geoip_record("DE", "Germany", "Berlin")},
+        )
+    )
+    user: Any = UserFactory()
+    base = live_server.url
+    browser = launch_browser()
+    mac = new_page(browser, MAC_CHROME, avatar_fails)
+    windows = new_page(browser, WINDOWS_FIREFOX, avatar_fails)
+    with screenshots_on_failure("watched-sessions", [mac, windows]):
+        sign_in(mac, base, user.email)
+        sign_in(windows, base, user.email)
+        assert devices(windows) == [
+            ("Firefox on Windows · Berlin, GermanyThis device", True),
+            ("Chrome on macOS · Berlin, Germany", False),
+        ]
+        meta = windows.locator("#devices > li").first.locator(".meta")
+        sync_api.expect(meta).to_contain_text("last active just now")
+
+        # The Mac session was last active two hours ago (as if its browser slept since).
+        _set_last_active(Session, "Macintosh", timezone.now() - timedelta(hours=2))
+        windows.reload()
+        other = windows.locator("#devices > li", has_text="Chrome on macOS")
+        sync_api.expect(other.locator(".meta")).to_contain_text("last active 2\xa0hours ago")
+
+        activity = windows.locator("#activity > li .what")
+        sync_api.expect(activity.first).to_have_text("New device")
+        texts = activity.all_inner_texts()
+        assert texts.count("Signed in with email and password") == 2
+        assert "New device" in texts
+
+        known = windows.locator("#known-devices > li")
+        sync_api.expect(known).to_have_count(2)
+        forget = windows.locator("#known-devices > li", has_text="Chrome on macOS")
+        with windows.expect_navigation():
+            forget.get_by_role("button", name="Forget").click()
+        sync_api.expect(windows.locator("#known-devices > li")).to_have_count(1)
+
+
+def _set_last_active(model: Any, agent_part: str, moment: Any) -> None:
+    """Move one session's last activity (the test's stand-in for time passing); runs the ORM
+    in a thread of its own, outside Playwright's event loop."""
+    import threading
+
+    def work() -> None:
+        from django.db import connection
+
+        model.objects.filter(user_agent__contains=agent_part).update(last_active_at=moment)
+        connection.close()
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()

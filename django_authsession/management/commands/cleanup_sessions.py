@@ -6,10 +6,12 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from django_authsession import sessions
+from django_authsession.conf import ACTIVITY_APP
 
 DEFAULT_MAX_BATCH_SECONDS = 0.5
 # Seconds between progress lines: a run shorter than this prints only its final count.
@@ -33,7 +35,9 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []
     help = (
         "Delete expired sessions in batches sized by time, each its own short transaction on "
-        "the expires_at index. Safe to run repeatedly or twice at once; silent at -v 0."
+        "the expires_at index; then sessions idle past AUTHSESSION_IDLE_TIMEOUT and security "
+        "events past AUTHSESSION_EVENT_RETENTION days, in batches too. Safe to run repeatedly "
+        "or twice at once; silent at -v 0."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -66,6 +70,19 @@ class Command(BaseCommand):
             metavar="SECONDS",
             help="Only delete sessions expired at least this many seconds ago (default 0).",
         )
+
+    def _old_events(self, batch_size: int | None, dry_run: bool) -> int | None:
+        """Security events past ``AUTHSESSION_EVENT_RETENTION`` days, when the history app is
+        installed (``None`` when there is nothing to do)."""
+        if not apps.is_installed(ACTIVITY_APP):
+            return None
+        from django_authsession.activity.conf import activity_settings
+        from django_authsession.activity.events import delete_old_events
+
+        days = activity_settings.EVENT_RETENTION
+        if days is None:
+            return None
+        return delete_old_events(days=days, batch_size=batch_size or 5000, dry_run=dry_run)
 
     def handle(self, *args: Any, **options: Any) -> None:
         batch_size: int | None = options["batch_size"]
@@ -102,14 +119,23 @@ class Command(BaseCommand):
                 progress=report if verbose else None,
                 progress_every=PROGRESS_EVERY,
             )
+            idle = sessions.cleanup_idle(batch_size=batch_size or 1000, dry_run=dry_run)
+            old_events = self._old_events(batch_size, dry_run)
         except DatabaseError as exc:
             # Only the first line of the driver's message: enough to act on, and no SQL dump.
             reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
             raise CommandError(f"Could not clean up expired sessions: {reason}") from exc
         if not verbose:
             return
+        extra = []  # said only when there were some
+        if idle:
+            extra.append(f"{idle:,} idle session{'' if idle == 1 else 's'}")
+        if old_events:
+            extra.append(f"{old_events:,} security event{'' if old_events == 1 else 's'}")
         if dry_run:
             self.stdout.write(f"Would delete {_plural(count)}.")
+            for line in extra:
+                self.stdout.write(f"Would delete {line}.")
             return
         summary = ""
         if final:
@@ -119,3 +145,5 @@ class Command(BaseCommand):
                 f"batch{'' if done.batches == 1 else 'es'}, longest {done.longest_batch:.3f} s)"
             )
         self.stdout.write(self.style.SUCCESS(f"Deleted {_plural(count)}{summary}."))
+        for line in extra:
+            self.stdout.write(self.style.SUCCESS(f"Deleted {line}."))

@@ -59,6 +59,10 @@
       revokeSession: function (which) { return call("/revoke-session", "POST", which); },
       revokeOtherSessions: function () { return call("/revoke-other-sessions", "POST"); },
       revokeSessions: function () { return call("/revoke-sessions", "POST"); },
+      // With django_authsession.activity installed:
+      securityEvents: function () { return call("/security-events", "GET"); },
+      knownDevices: function () { return call("/known-devices", "GET"); },
+      forgetDevice: function (id) { return call("/forget-device", "POST", { id: Number(id) }); },
     };
   }
 
