@@ -35,9 +35,9 @@ from .wire.shapes import parse_iso
 
 __all__ = [
     "ResolvedSession",
-    "cache_verdict",
     "SessionLimitReached",
     "activity_due",
+    "cache_verdict",
     "cleanup_expired",
     "cleanup_idle",
     "create_session",
