@@ -368,7 +368,8 @@ class ListSessionsView(AuthView):
 
 
 class RevokeSessionView(AuthView):
-    """``POST /revoke-session`` with ``{"token"}`` or ``{"id"}`` of one of the user's sessions."""
+    """``POST /revoke-session`` with ``{"token"}`` or ``{"id"}`` of one of the user's sessions;
+    ``{"status": true}`` also when it names no session of the caller's."""
 
     endpoint = endpoints.REVOKE_SESSION
 
@@ -381,11 +382,12 @@ class RevokeSessionView(AuthView):
             token=form.validated_data.get("token"),
             pk=form.validated_data.get("id"),
         )
-        if target is None:
-            raise AuthError(400, "SESSION_NOT_FOUND", "Session not found")
-        sessions.revoke_sessions([target], reason="revoke-session")
-        if target.pk == current.session.pk:
-            self.state.end()
+        # Unknown, expired or another user's: the same answer as a revoked one, as Better Auth
+        # gives (a client with a stale list shows no error, and the answer reveals nothing).
+        if target is not None:
+            sessions.revoke_sessions([target], reason="revoke-session")
+            if target.pk == current.session.pk:
+                self.state.end()
         return Response({"status": True})
 
 
