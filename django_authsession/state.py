@@ -20,7 +20,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from . import cookies, debug, security, sessions
+from . import bearer, cookies, debug, security, sessions
 from .conf import app_settings
 from .sessions import ResolvedSession
 from .wire.jsjson import NotJSONCompatible
@@ -66,6 +66,9 @@ class Outcome(NamedTuple):
     remember: bool = True
     # The request asked not to refresh (``disableRefresh``): the answer writes no cookie cache.
     refresh_disabled: bool = False
+    # The session came in ``Authorization: Bearer`` with no session cookie (a mobile app): the
+    # answer sets no cookie, and hands a re-set token over in ``set-auth-token`` instead.
+    cookieless: bool = False
 
     @property
     def read_at_ms(self) -> int:
@@ -77,7 +80,7 @@ class Outcome(NamedTuple):
 
     @property
     def writes_cache(self) -> bool:
-        if not app_settings.COOKIE_CACHE:
+        if not app_settings.COOKIE_CACHE or self.cookieless:
             return False
         if self.source is Source.CREATED or self.refreshed:
             return True
@@ -105,7 +108,10 @@ class SessionState:
     def __init__(self, request: HttpRequest) -> None:
         debug.protect(request)  # error reports of a request with a session show no token
         self.request = request
-        self.presented = cookies.token_cookie_name() in request.COOKIES
+        self.cookie_presented = cookies.token_cookie_name() in request.COOKIES
+        # The ``Authorization: Bearer`` credential, unverified (``None`` without one).
+        self.bearer = bearer.credential(request)
+        self.presented = self.cookie_presented or self.bearer is not None
         self._outcome: Outcome | None = None
 
     @property
@@ -119,8 +125,20 @@ class SessionState:
 
     @sensitive_variables()  # DEBUG error pages show no token, here or in what this calls
     def token(self) -> str | None:
-        """The raw token of a well-signed cookie, without touching the database."""
-        return cookies.read_token(self.request.COOKIES) if self.presented else None
+        """The raw token of a verified bearer credential, else of a well-signed cookie, without
+        touching the database (a bearer credential wins, as with Better Auth's plugin)."""
+        return self._presented_token()[0]
+
+    @sensitive_variables()
+    def _presented_token(self) -> tuple[str | None, bool]:
+        """The token and whether it came from the ``Authorization`` header."""
+        if self.bearer is not None:
+            token = bearer.verify(self.bearer)
+            if token is not None:
+                return token, True
+        if self.cookie_presented:
+            return cookies.read_token(self.request.COOKIES), False
+        return None, False
 
     @sensitive_variables()
     def get(
@@ -139,15 +157,21 @@ class SessionState:
         if not self.presented:
             return Outcome(Source.NONE, read_at=now)
         jar = self.request.COOKIES
-        token = cookies.read_token(jar)
+        token, via_bearer = self._presented_token()
         if token is None:
-            security.log_event(security.FORGED_SIGNATURE, self.request, cookie="session_token")
+            if self.bearer is not None and bearer.looks_signed(self.bearer):
+                security.log_event(security.FORGED_SIGNATURE, self.request, cookie="bearer")
+            if not self.cookie_presented:  # another scheme's credential, or a forged one
+                return Outcome(Source.NONE, read_at=now)
+            if cookies.read_token(jar) is None:
+                security.log_event(security.FORGED_SIGNATURE, self.request, cookie="session_token")
             return Outcome(Source.NONE, presented=True, read_at=now)
         base: dict[str, Any] = {
-            "presented": True,
+            "presented": self.cookie_presented,
             "remember": cookies.is_remembered(jar),
             "refresh_disabled": disable_refresh,
             "read_at": now,
+            "cookieless": via_bearer and not self.cookie_presented,
         }
         browser_cache = BrowserCache.ABSENT
         resolved = None
@@ -213,7 +237,7 @@ class SessionState:
         self._outcome = Outcome(
             Source.CREATED,
             resolved=resolved,
-            presented=self.presented,
+            presented=self.cookie_presented,
             browser_cache=BrowserCache.UNUSABLE
             if cookies.has_cache(self.request.COOKIES)
             else BrowserCache.ABSENT,
@@ -245,6 +269,10 @@ class SessionState:
         if outcome is None:
             return
         jar = self.request.COOKIES
+        if outcome.cookieless:
+            if outcome.sets_token and outcome.resolved is not None:
+                bearer.expose_token(response, outcome.resolved.token)
+            return
         if outcome.source is Source.CACHE and not outcome.refreshed:
             return  # the usual hit: the browser already holds what it needs
         if outcome.clears_all:
@@ -263,6 +291,7 @@ class SessionState:
                 max_age=max(0, math.ceil(remaining / timedelta(seconds=1))),
                 remember=outcome.remember,
             )
+            bearer.expose_token(response, resolved.token)
         if outcome.writes_cache:
             user = self.user_payload(resolved)
             try:
