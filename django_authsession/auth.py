@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib.auth import get_user_model, user_logged_in, user_logged_out
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
+from django.views.decorators.debug import sensitive_variables
 
 from . import sessions
 from .sessions import ResolvedSession
@@ -29,11 +30,14 @@ def _http_request(request: Any) -> HttpRequest:
     return getattr(request, "_request", request)  # type: ignore[no-any-return]
 
 
+@sensitive_variables()
 def login(request: Any, user: Any, *, remember: bool = True) -> ResolvedSession:
     """Start an app session for ``user`` and set its cookies on this request's response.
 
-    A session this browser already held ends first (reason ``"replaced"``), so signing in never
-    leaves an orphan behind. ``remember=False`` gives a browser-session cookie and a session
+    A session this browser already held (its cookie or bearer token) is renewed in place when it
+    is the same user's (re-authentication: ``sessions.reauthenticate``, a new token, fresh
+    again, no second session beside it) and ends first otherwise (reason ``"replaced"``), so
+    signing in never leaves an orphan behind. ``remember=False`` gives a browser-session cookie and a session
     that is not extended, as ``rememberMe: false`` does. Sends ``session_created`` and Django's
     ``user_logged_in``. Returns the new session (``.token`` is the raw token; show it only to
     this browser). Needs ``AuthSessionMiddleware``, which writes the cookies."""
@@ -44,9 +48,16 @@ def login(request: Any, user: Any, *, remember: bool = True) -> ResolvedSession:
         raise ValueError("An inactive user cannot have a session.")
     state = get_state(http_request)
     previous = state.token()
+    renewed = None
     if previous is not None:
-        sessions.revoke_token(previous, reason="replaced")
-    session, token = sessions.create_session(user, http_request, remember=remember)
+        held = sessions.resolve_from_db(previous, primary=True)
+        if held is not None and held.session.user_id == user.pk:
+            renewed = sessions.reauthenticate(
+                held.session, previous, user, http_request, remember=remember
+            )
+        if renewed is None:
+            sessions.revoke_token(previous, reason="replaced")
+    session, token = renewed or sessions.create_session(user, http_request, remember=remember)
     resolved = state.start(session, token, remember=remember)
     http_request.auth_session = resolved  # type: ignore[attr-defined]
     http_request.user = user

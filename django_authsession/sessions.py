@@ -36,7 +36,9 @@ __all__ = [
     "cleanup_expired",
     "create_session",
     "get_user_session",
+    "is_fresh",
     "is_revoked",
+    "reauthenticate",
     "list_user_sessions",
     "refresh",
     "refresh_due",
@@ -118,6 +120,63 @@ def create_session(
         raise StalePassword
     signals.session_created.send(sender=Session, session=session, request=request)
     return session, token
+
+
+@sensitive_variables("previous", "token")
+def reauthenticate(
+    current: Session,
+    previous: str,
+    user: Any,
+    request: HttpRequest | None = None,
+    *,
+    remember: bool = True,
+) -> tuple[Session, str] | None:
+    """The user of ``current`` (presented with the raw token ``previous``) proved who they are
+    again: the same row becomes a session as new as a sign-in's, with a new token, ``created_at``
+    now (so it is fresh, see :func:`is_fresh`), a new expiry and the current password state.
+
+    Better Auth's answer to a second sign-in is a second session beside the first; keeping the
+    row instead leaves no stale session behind and keeps its place in ``list-sessions``. The
+    token is rotated (a sign-in hands out a new one; anyone holding the old one is out), and
+    the old token is marked revoked for cookie caches. One conditional update, so a session
+    revoked meanwhile is never brought back (``None``: sign in afresh instead)."""
+    now = timezone.now()
+    token = generate_token()
+    lifetime = app_settings.EXPIRES_IN if remember else app_settings.UPDATE_AGE
+    fields: dict[str, Any] = {
+        "token": storage_key(token),
+        "created_at": now,
+        "updated_at": now,
+        "expires_at": _expires_in(now, now, lifetime),
+        "remember_me": remember,
+        "password_digest": password_binding.digest(user),
+    }
+    if request is not None:
+        fields["ip_address"] = get_client_ip(request)
+        fields["user_agent"] = request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_MAX_LENGTH]
+    updated = Session.objects.filter(
+        pk=current.pk, token=storage_key(previous), user_id=user.pk
+    ).update(**fields)
+    if not updated:
+        return None
+    revocation.mark_sessions([storage_key(previous)])
+    for name, value in fields.items():
+        setattr(current, name, value)
+    if _password_changed_since_read(user):
+        _revoke([(current.pk, current.token, current.user_id)], "password-changed")
+        raise StalePassword
+    signals.session_reauthenticated.send(sender=Session, session=current, request=request)
+    return current, token
+
+
+def is_fresh(session: Session, now: datetime | None = None) -> bool:
+    """Signed in (or re-authenticated) less than ``AUTHSESSION_FRESH_AGE`` ago, as Better Auth's
+    ``freshSessionMiddleware`` measures it: from ``createdAt``, which the cookie cache carries,
+    so the check costs nothing. Always true with ``AUTHSESSION_FRESH_AGE = 0``."""
+    fresh_age = app_settings.FRESH_AGE
+    if fresh_age == 0:
+        return True
+    return (now or timezone.now()) - session.created_at < timedelta(seconds=fresh_age)
 
 
 def _password_changed_since_read(user: Any) -> bool:

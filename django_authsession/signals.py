@@ -4,6 +4,7 @@ from django.dispatch import Signal
 
 __all__ = [
     "session_created",
+    "session_reauthenticated",
     "session_refreshed",
     "session_revoked",
     "sessions_cleaned",
@@ -11,6 +12,9 @@ __all__ = [
 
 #: sender=Session class; session=Session, request=HttpRequest | None
 session_created = Signal()
+#: sender=Session class; session=Session (its new token stored, created_at reset), request:
+#: the user checked their password again in a browser already holding this session
+session_reauthenticated = Signal()
 #: sender=Session class; session=Session (with the new expires_at)
 session_refreshed = Signal()
 #: sender=Session class; user_id=the owner's pk (None on sign-out, where only the token is

@@ -36,6 +36,7 @@ from .exceptions import (
     AuthError,
     exception_handler,
     invalid_credentials,
+    session_not_fresh,
     unauthorized,
     user_exists,
 )
@@ -106,6 +107,14 @@ class AuthView(APIView):
         resolved = self.state.get()
         if resolved is None:
             raise unauthorized()
+        return resolved
+
+    def require_fresh_session(self) -> ResolvedSession:
+        """A session signed in less than ``AUTHSESSION_FRESH_AGE`` ago (Better Auth's
+        ``freshSessionMiddleware``), else 403 ``SESSION_NOT_FRESH``."""
+        resolved = self.require_session()
+        if not sessions.is_fresh(resolved.session):
+            raise session_not_fresh()
         return resolved
 
 
@@ -353,12 +362,13 @@ class ChangePasswordView(AuthView):
 
 
 class ListSessionsView(AuthView):
-    """``GET /list-sessions``: the user's active sessions; only the caller's own has a token."""
+    """``GET /list-sessions``: the user's active sessions; only the caller's own has a token.
+    Needs a fresh session, as Better Auth's does (``freshSessionMiddleware``)."""
 
     endpoint = endpoints.LIST_SESSIONS
 
     def get(self, request: Request) -> HttpResponse:
-        current = self.require_session()
+        current = self.require_fresh_session()
         rows = sessions.list_user_sessions(current.session.user_id)
         data = [
             better_auth_session(row, current.token if row.pk == current.session.pk else None)
