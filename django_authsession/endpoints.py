@@ -18,6 +18,7 @@ __all__ = [
     "SIGN_IN_EMAIL",
     "SIGN_OUT",
     "SIGN_UP_EMAIL",
+    "UPDATE_SESSION",
 ]
 
 SESSION = "/session"
@@ -30,6 +31,7 @@ REVOKE_SESSION = "/revoke-session"
 REVOKE_OTHER_SESSIONS = "/revoke-other-sessions"
 REVOKE_SESSIONS = "/revoke-sessions"
 CHANGE_PASSWORD = "/change-password"
+UPDATE_SESSION = "/update-session"
 
 ALL = (
     SESSION,
@@ -42,6 +44,7 @@ ALL = (
     REVOKE_OTHER_SESSIONS,
     REVOKE_SESSIONS,
     CHANGE_PASSWORD,
+    UPDATE_SESSION,
 )
 # The two session reads, whose rate limit counts only requests without a valid session.
 SESSION_READS = frozenset({SESSION, GET_SESSION})

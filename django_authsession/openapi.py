@@ -31,6 +31,7 @@ from .authentication import AuthSessionAuthentication
 from .conf import app_settings
 
 SECURITY_SCHEME = "sessionCookie"
+BEARER_SCHEME = "bearerToken"
 VIEWS = "django_authsession.views"
 
 # -- Bodies -------------------------------------------------------------------------------------
@@ -74,7 +75,8 @@ class DocumentedSessionSerializer(serializers.Serializer[Any]):
 
 
 class SessionSerializer(serializers.Serializer[Any]):
-    """Better Auth's session object (camelCase)."""
+    """Better Auth's session object (camelCase), plus the project's session fields
+    (``AUTHSESSION_SESSION_FIELDS``) after ``updatedAt``."""
 
     id = serializers.UUIDField()
     userId = serializers.CharField()
@@ -127,6 +129,23 @@ class SuccessSerializer(serializers.Serializer[Any]):
 
 class StatusSerializer(serializers.Serializer[Any]):
     status = serializers.BooleanField()
+
+
+class UpdateSessionResponseSerializer(serializers.Serializer[Any]):
+    session = SessionSerializer(help_text="The session with its fields as now stored.")
+
+
+# Any object: the project's session fields (AUTHSESSION_SESSION_FIELDS) by name. Keys not
+# declared are ignored, as Better Auth ignores them.
+UPDATE_SESSION_REQUEST: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": True,
+    "description": (
+        "Values of the session fields the project declares in AUTHSESSION_SESSION_FIELDS "
+        "(e.g. `activeOrganizationId`). Undeclared keys are ignored; at least one declared "
+        "field the client may set must be given."
+    ),
+}
 
 
 # DRF refuses NUL in every string field (400 VALIDATION_ERROR); the schema says so.
@@ -213,6 +232,27 @@ class NullableGetSessionExtension(OpenApiSerializerExtension):  # type: ignore[n
         return {"oneOf": [ref, {"type": "null"}]}
 
 
+class BearerScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    """``Authorization: Bearer``, Better Auth's bearer transport (``AUTHSESSION_BEARER``).
+
+    Registered for a marker class: drf-spectacular maps one scheme per authentication class,
+    and ``AuthSessionAuthentication`` reads both the cookie and the header."""
+
+    target_class = "django_authsession.openapi.BearerTransport"
+    name = BEARER_SCHEME
+
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, Any]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": (
+                "The value of the `set-auth-token` header a sign-in answers with (or, unless "
+                "AUTHSESSION_BEARER_REQUIRE_SIGNATURE, the raw `token` of its body). The same "
+                "session as the cookie's; without a cookie the Origin rule does not apply."
+            ),
+        }
+
+
 class SessionCookieScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
     """The ``session_token`` cookie, for our endpoints and a project's views using the class."""
 
@@ -250,6 +290,11 @@ ERROR_MESSAGES: Mapping[str, str] = {
     "INVALID_CALLBACKURL": "callbackURL is not same-site nor a trusted origin",
     "EMAIL_PASSWORD_SIGN_UP_DISABLED": "AUTHSESSION_DISABLE_SIGN_UP is on",
     "UNSUPPORTED_MEDIA_TYPE": "the body is neither JSON nor a form",
+    "SESSION_NOT_FRESH": "the session is older than AUTHSESSION_FRESH_AGE: sign in again",
+    "BODY_MUST_BE_AN_OBJECT": "the body is not a JSON object",
+    "FIELD_NOT_ALLOWED": "a session field declared with input False was given a value",
+    "NO_FIELDS_TO_UPDATE": "the body sets none of the declared session fields",
+    "FAILED_TO_GET_SESSION": "the session ended while the request ran",
     "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL": "the email is taken",
     "TOO_MANY_REQUESTS": "the rate limit (AUTHSESSION_RATE_LIMITS) is reached",
     "RATE_LIMIT_UNAVAILABLE": "the rate-limit counters' cache is unreachable (Retry-After: 30)",
@@ -272,6 +317,26 @@ SET_COOKIE_HEADER = OpenApiParameter(
     description="The session_token and session_data cookies (HttpOnly; SameSite=Lax).",
     response=[200],
 )
+SET_AUTH_TOKEN_HEADERS = [
+    OpenApiParameter(
+        "set-auth-token",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description=(
+            "The signed session token, as the session_token cookie carries it, for clients "
+            "without a cookie jar (Better Auth's bearer plugin): send it back as "
+            "`Authorization: Bearer <value>`. Whenever the token cookie is set."
+        ),
+        response=[200],
+    ),
+    OpenApiParameter(
+        "Access-Control-Expose-Headers",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description="Lists set-auth-token, so cross-origin scripts may read it.",
+        response=[200],
+    ),
+]
 
 ORIGIN = {403: ("INVALID_ORIGIN", "MISSING_OR_NULL_ORIGIN")}
 BODY = {
@@ -389,7 +454,10 @@ class Endpoint:
         }
         for status, codes in merge_errors(self.errors, ALWAYS).items():
             responses[status] = error_response(codes)
-        headers = [*RESPONSE_HEADERS, *([SET_COOKIE_HEADER] if self.sets_cookies else [])]
+        headers = [
+            *RESPONSE_HEADERS,
+            *([SET_COOKIE_HEADER, *SET_AUTH_TOKEN_HEADERS] if self.sets_cookies else []),
+        ]
         return {
             "summary": self.summary,
             "description": self.description,
@@ -484,9 +552,13 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         view="ListSessionsView",
         operation_id="listSessions",
         summary="The user's active sessions",
-        description="No token is shown but the caller's own.",
+        description=(
+            "No token is shown but the caller's own. Needs a fresh session, as Better Auth's "
+            "does: signed in less than AUTHSESSION_FRESH_AGE ago (403 `SESSION_NOT_FRESH` "
+            "otherwise; signing in again from the same browser makes it fresh)."
+        ),
         response=SessionSerializer(many=True),
-        errors=NEEDS_SESSION,
+        errors=merge_errors(NEEDS_SESSION, {403: ("SESSION_NOT_FRESH",)}),
         needs_session=True,
     ),
     Endpoint(
@@ -547,8 +619,37 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             CREDENTIAL_CHECK,
         ),
         needs_session=True,
+        sets_cookies=True,
+    ),
+    Endpoint(
+        view="UpdateSessionView",
+        operation_id="updateSession",
+        summary="Set the session's fields (Better Auth's updateSession)",
+        description=(
+            "Sets the project's session fields (AUTHSESSION_SESSION_FIELDS) on the current "
+            "session and answers it; re-sets the cookies, so the cookie cache carries the new "
+            "values. Fields declared with `input: False` are refused (`FIELD_NOT_ALLOWED`), "
+            "values are type-checked (`VALIDATION_ERROR` naming the field)."
+        ),
+        request={media: UPDATE_SESSION_REQUEST for media in MEDIA_TYPES},
+        response=UpdateSessionResponseSerializer,
+        errors=merge_errors(
+            NEEDS_SESSION,
+            BODY,
+            {
+                400: ("BODY_MUST_BE_AN_OBJECT", "FIELD_NOT_ALLOWED", "NO_FIELDS_TO_UPDATE"),
+                401: ("FAILED_TO_GET_SESSION",),
+            },
+            ORIGIN,
+        ),
+        needs_session=True,
+        sets_cookies=True,
     ),
 )
+
+
+class BearerTransport:
+    """Marker for the bearer security scheme (see :class:`BearerScheme`)."""
 
 
 class DescribedSchema(AutoSchema):
@@ -586,8 +687,8 @@ def _view_extension(endpoint: Endpoint) -> type[OpenApiViewExtension]:
                 "__module__": view.__module__,
                 "__doc__": view.__doc__,
                 "schema": schema,
-                # The cookie scheme, required or optional; used by the generator only.
-                "authentication_classes": [AuthSessionAuthentication],
+                # The cookie and bearer schemes, required or optional; for the generator only.
+                "authentication_classes": [AuthSessionAuthentication, BearerTransport],
                 "permission_classes": [IsAuthenticated if endpoint.needs_session else AllowAny],
             },
         )

@@ -23,7 +23,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from . import password_binding, revocation, signals
+from . import password_binding, revocation, session_fields, signals
 from .client_ip import get_client_ip
 from .compiled_query import CompiledQuery
 from .conf import app_settings
@@ -47,6 +47,7 @@ __all__ = [
     "revoke_token",
     "revoke_user_sessions",
     "session_from_cache",
+    "update_fields",
 ]
 
 USER_AGENT_MAX_LENGTH = 1024
@@ -169,6 +170,31 @@ def reauthenticate(
     return current, token
 
 
+def update_fields(resolved: ResolvedSession, changes: dict[str, Any]) -> Session | None:
+    """Set session fields (``/update-session``): merged into the row's ``data`` under a row
+    lock, so two updates of different fields both land, with ``updated_at`` now. Two queries.
+    Raises ``session_fields.FieldError`` when the result is too large; ``None``: the session
+    is gone (revoked meanwhile: nothing is written)."""
+    session = resolved.session
+    now = timezone.now()
+    alias = router.db_for_write(Session)
+    with transaction.atomic(using=alias):
+        rows = Session.objects.using(alias).select_for_update().filter(
+            pk=session.pk, token=storage_key(resolved.token), expires_at__gt=now
+        )
+        row = rows.values_list("pk", "data").first()
+        if row is None:
+            return None
+        current = row[1]
+        data = {**(current if isinstance(current, dict) else {}), **changes}
+        session_fields.check_size(data)
+        rows.update(data=data, updated_at=now)
+    # A new dict: a cache-hit instance shares its fields with the verified-cookie memo.
+    session.data = data
+    session.updated_at = now
+    return session
+
+
 def is_fresh(session: Session, now: datetime | None = None) -> bool:
     """Signed in (or re-authenticated) less than ``AUTHSESSION_FRESH_AGE`` ago, as Better Auth's
     ``freshSessionMiddleware`` measures it: from ``createdAt``, which the cookie cache carries,
@@ -277,7 +303,17 @@ def _cache_row_template() -> tuple[tuple[str, Any], ...]:
 
 
 _FROM_CACHE = frozenset(
-    ("id", "token", "user_id", "expires_at", "ip_address", "user_agent", "created_at", "updated_at")
+    (
+        "id",
+        "token",
+        "user_id",
+        "expires_at",
+        "ip_address",
+        "user_agent",
+        "created_at",
+        "updated_at",
+        "data",
+    )
 )
 
 
@@ -301,6 +337,7 @@ def session_from_cache(data: Any, token: str, memo: dict[str, Any] | None = None
             "user_agent": str(data.get("userAgent") or ""),
             "created_at": parse_iso(data["createdAt"]),
             "updated_at": parse_iso(data["updatedAt"]),
+            "data": session_fields.from_cached(data) or None,
         }
         row = {name: values.get(name) for name, _ in _cache_row_template()}
         if memo is not None:

@@ -246,6 +246,17 @@ class SessionState:
         )
         return resolved
 
+    def rewrite(self, resolved: ResolvedSession) -> None:
+        """The session's row changed during this request (``/update-session``): the browser gets
+        its token cookie re-set and a new cookie cache, as Better Auth's ``setSessionCookie``
+        writes them (a bearer client gets ``set-auth-token``)."""
+        outcome = self._outcome
+        if outcome is None or outcome.resolved is None:
+            raise RuntimeError("rewrite() needs the request's session resolved first")
+        self._outcome = outcome._replace(
+            source=Source.DATABASE, resolved=resolved, refreshed=True, refresh_disabled=False
+        )
+
     def end(self) -> None:
         """The session ended (sign-out): clear every cookie."""
         self._outcome = Outcome(Source.ENDED, presented=self.presented, read_at=timezone.now())

@@ -17,6 +17,7 @@ _VIEWS = [
     views.RevokeOtherSessionsView,
     views.RevokeSessionsView,
     views.ChangePasswordView,
+    views.UpdateSessionView,
 ]
 
 urlpatterns = [

@@ -28,7 +28,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import account_limit, auth, debug, endpoints, origin, ratelimit, security, sessions
+from . import (
+    account_limit,
+    auth,
+    debug,
+    endpoints,
+    origin,
+    ratelimit,
+    security,
+    session_fields,
+    sessions,
+)
 from .adapter import EmailTaken, get_adapter
 from .client_ip import UnknownClientAddress
 from .conf import app_settings
@@ -420,3 +430,35 @@ class RevokeSessionsView(AuthView):
         sessions.revoke_user_sessions(current.session.user_id, reason="revoke-sessions")
         self.state.end()
         return Response({"status": True})
+
+
+class UpdateSessionView(AuthView):
+    """``POST /update-session`` (``updateSession``): set the project's session fields
+    (``AUTHSESSION_SESSION_FIELDS``) on the current session, as Better Auth's endpoint does:
+    undeclared keys are ignored, fields declared ``"input": False`` are refused, and the answer
+    is ``{"session": ...}`` with new cookies (a new cookie cache carrying the fields)."""
+
+    endpoint = endpoints.UPDATE_SESSION
+
+    def post(self, request: Request) -> HttpResponse:
+        current = self.require_session()
+        raw = request.data
+        body = raw.dict() if isinstance(raw, QueryDict) else raw
+        try:
+            changes = session_fields.parse_update(body)
+            if not changes:
+                raise session_fields.FieldError("NO_FIELDS_TO_UPDATE", "No fields to update")
+            session = sessions.update_fields(current, changes)
+        except session_fields.FieldError as exc:
+            raise AuthError(400, exc.code, exc.message) from exc
+        if session is None:  # revoked while this request ran
+            self.state.end()
+            raise AuthError(401, "FAILED_TO_GET_SESSION", "Failed to get session")
+        updated = ResolvedSession(
+            token=current.token,
+            session=session,
+            cached_user=current.cached_user,
+            serialized_user=current.serialized_user,
+        )
+        self.state.rewrite(updated)
+        return _no_store(Response({"session": better_auth_session(session, current.token)}))
