@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -37,8 +38,18 @@ def _server_env(database: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def asgi_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of uvicorn serving Django's ASGI application."""
+    yield from start_asgi_server(tmp_path_factory)
+
+
+def start_asgi_server(
+    tmp_path_factory: pytest.TempPathFactory, extra_settings: dict[str, Any] | None = None
+) -> Iterator[str]:
+    """Start uvicorn (with ``extra_settings`` on top of the test run's), yield its base URL,
+    stop it."""
     pytest.importorskip("uvicorn")
     env = _server_env(tmp_path_factory.mktemp("asgi") / "db.sqlite3")
+    if extra_settings:
+        env["AUTHSESSION_E2E_SETTINGS"] = json.dumps(extra_settings)
     subprocess.run(
         [sys.executable, "-m", "django", "migrate", "--verbosity", "0"],
         cwd=ROOT,
