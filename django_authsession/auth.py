@@ -37,10 +37,11 @@ def login(request: Any, user: Any, *, remember: bool = True) -> ResolvedSession:
     A session this browser already held (its cookie or bearer token) is renewed in place when it
     is the same user's (re-authentication: ``sessions.reauthenticate``, a new token, fresh
     again, no second session beside it) and ends first otherwise (reason ``"replaced"``), so
-    signing in never leaves an orphan behind. ``remember=False`` gives a browser-session cookie and a session
-    that is not extended, as ``rememberMe: false`` does. Sends ``session_created`` and Django's
-    ``user_logged_in``. Returns the new session (``.token`` is the raw token; show it only to
-    this browser). Needs ``AuthSessionMiddleware``, which writes the cookies."""
+    signing in never leaves an orphan behind. ``remember=False`` gives a browser-session cookie
+    and a session that is not extended, as ``rememberMe: false`` does. Sends ``session_created``
+    (or ``session_reauthenticated``) and Django's ``user_logged_in``. Returns the new session
+    (``.token`` is the raw token; show it only to this browser). Needs
+    ``AuthSessionMiddleware``, which writes the cookies."""
     http_request = _http_request(request)
     if user is None or user.pk is None:
         raise ValueError("login() needs a saved user.")

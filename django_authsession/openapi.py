@@ -568,7 +568,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         description=(
             "Revoking the caller's own session also clears its cookies. A token or id that "
             "names no session of the caller's (unknown, expired, another user's) gets the "
-            "same `{\"status\": true}`, as Better Auth answers: a stale list shows no error, "
+            'same `{"status": true}`, as Better Auth answers: a stale list shows no error, '
             "and the answer tells nothing about other users' sessions."
         ),
         request={media: REVOKE_SESSION_REQUEST for media in MEDIA_TYPES},

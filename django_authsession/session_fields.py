@@ -27,9 +27,9 @@ from .wire.shapes import iso_ms, parse_iso
 
 __all__ = [
     "CORE_SESSION_KEYS",
-    "FieldError",
     "MAX_DATA_BYTES",
     "TYPES",
+    "FieldError",
     "SessionField",
     "declared",
     "from_cached",

@@ -38,8 +38,8 @@ __all__ = [
     "get_user_session",
     "is_fresh",
     "is_revoked",
-    "reauthenticate",
     "list_user_sessions",
+    "reauthenticate",
     "refresh",
     "refresh_due",
     "resolve_from_db",
@@ -179,8 +179,10 @@ def update_fields(resolved: ResolvedSession, changes: dict[str, Any]) -> Session
     now = timezone.now()
     alias = router.db_for_write(Session)
     with transaction.atomic(using=alias):
-        rows = Session.objects.using(alias).select_for_update().filter(
-            pk=session.pk, token=storage_key(resolved.token), expires_at__gt=now
+        rows = (
+            Session.objects.using(alias)
+            .select_for_update()
+            .filter(pk=session.pk, token=storage_key(resolved.token), expires_at__gt=now)
         )
         row = rows.values_list("pk", "data").first()
         if row is None:
@@ -445,8 +447,10 @@ def revoke_sessions_of_other_passwords(user: Any, *, password_set: bool = False)
     """End the user's sessions bound to another password state than the user's current one;
     with ``password_set`` (``set_password`` was called) also the unbound ones. One query to
     read the user's sessions, plus the revocation when some are stale."""
-    rows = _primary_sessions().for_user(user.pk).values_list(
-        "pk", "token", "user_id", "password_digest"
+    rows = (
+        _primary_sessions()
+        .for_user(user.pk)
+        .values_list("pk", "token", "user_id", "password_digest")
     )
     stale = [
         (pk, token, user_id)

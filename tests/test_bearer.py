@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 from urllib.parse import unquote
 
 import pytest
@@ -22,7 +23,7 @@ from tests.helpers import SIGN_IN_URL, SIGN_UP_URL, origin_client, sign_in
 GET_SESSION = "/api/auth/get-session"
 
 
-def app(token_header: str | None = None, **headers: str) -> Client:
+def app(token_header: str | None = None, **headers: Any) -> Client:
     """A native app: no cookie jar is used, no Origin unless given."""
     if token_header is not None:
         headers["HTTP_AUTHORIZATION"] = f"Bearer {token_header}"
@@ -59,7 +60,7 @@ def test_sign_in_and_sign_up_expose_the_token(db) -> None:
 
 
 def test_a_bearer_only_client_signs_in_reads_and_is_revoked(db) -> None:
-    user = UserFactory()
+    user: Any = UserFactory()
     credential, body = bearer_sign_in(user)
     phone = app(credential)
     answer = phone.get(GET_SESSION)
@@ -129,7 +130,7 @@ def test_a_forged_bearer_costs_nothing_and_is_logged(
             answer = app(forged).get(GET_SESSION)  # counted by the probing rate limit only
     assert answer.json() is None
     assert not response.cookies and not answer.cookies
-    assert [r.event for r in caplog.records] == ["forged_signature"] * 2  # type: ignore[attr-defined]
+    assert [r.event for r in caplog.records] == ["forged_signature"] * 2
     assert token not in caplog.text
 
 

@@ -6,6 +6,7 @@ better-auth-ui does) makes that same session fresh again instead of adding a sec
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import time_machine
@@ -116,7 +117,7 @@ def test_wrong_password_changes_nothing(client, user) -> None:
 def test_another_users_sign_in_replaces_the_session(client, user) -> None:
     signed_in_token(client, user.email)
     first = Session.objects.get()
-    other = UserFactory()
+    other: Any = UserFactory()
     assert sign_in(client, other.email).status_code == 200
     assert list(Session.objects.values_list("user_id", flat=True)) == [other.pk]
     assert not Session.objects.filter(pk=first.pk).exists()

@@ -5,6 +5,7 @@ set by the stock client's ``updateSession`` with Better Auth's answers and refus
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -42,7 +43,7 @@ def update(client, body, **kwargs):
 
 def test_defaults_in_every_session_answer(client, user) -> None:
     signed_in_token(client, user.email)
-    expected = {
+    expected: dict[str, Any] = {
         "activeOrganizationId": None,
         "theme": "light",
         "seats": 1,
@@ -72,6 +73,7 @@ def test_update_session_round_trip(client, user, django_assert_num_queries) -> N
     assert session["token"] == token and session["theme"] == "light"
     # The cookies are re-set: the new cookie cache carries the fields.
     written = set_value(response, cookies.data_cookie_name())
+    assert written is not None
     decoded = cookie_cache.decode_session_data(
         written, app_settings.SECRETS, now_ms=int(time.time() * 1000)
     )
@@ -108,7 +110,10 @@ def test_input_false_is_refused_as_better_auth(client, user) -> None:
     signed_in_token(client, user.email)
     response = update(client, {"role": "admin"})
     assert response.status_code == 400
-    assert response.json() == {"message": "role is not allowed to be set", "code": "FIELD_NOT_ALLOWED"}
+    assert response.json() == {
+        "message": "role is not allowed to be set",
+        "code": "FIELD_NOT_ALLOWED",
+    }
     # A falsy value is skipped, as Better Auth's parseInputData skips it.
     assert update(client, {"role": None, "theme": "x"}).json()["session"]["role"] == "member"
     assert Session.objects.get().data == {"theme": "x"}
@@ -146,7 +151,10 @@ def test_body_must_be_an_object(client, user, body) -> None:
     signed_in_token(client, user.email)
     response = update(client, body)
     assert response.status_code == 400
-    assert response.json() == {"message": "Body must be an object", "code": "BODY_MUST_BE_AN_OBJECT"}
+    assert response.json() == {
+        "message": "Body must be an object",
+        "code": "BODY_MUST_BE_AN_OBJECT",
+    }
 
 
 def test_fields_stay_small(client, user) -> None:
