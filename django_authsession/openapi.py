@@ -9,7 +9,7 @@ in it. ``django_authsession.openapi_urls`` serves the schema of the app's endpoi
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -135,17 +135,62 @@ class UpdateSessionResponseSerializer(serializers.Serializer[Any]):
     session = SessionSerializer(help_text="The session with its fields as now stored.")
 
 
-# Any object: the project's session fields (AUTHSESSION_SESSION_FIELDS) by name. Keys not
-# declared are ignored, as Better Auth ignores them.
-UPDATE_SESSION_REQUEST: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": True,
-    "description": (
-        "Values of the session fields the project declares in AUTHSESSION_SESSION_FIELDS "
-        "(e.g. `activeOrganizationId`). Undeclared keys are ignored; at least one declared "
-        "field the client may set must be given."
-    ),
+_FIELD_SCHEMAS: dict[str, dict[str, Any]] = {
+    "string": {"type": "string"},
+    "number": {"type": "number"},
+    "boolean": {"type": "boolean"},
+    "date": {"type": "string", "format": "date-time"},
+    "json": {},
 }
+# What a field declared ``"input": False`` may be given without a refusal: nothing truthy.
+_FALSY = {"enum": [None, False, 0, ""]}
+
+
+def _field_schema(kind: str, longest: int) -> dict[str, Any]:
+    """One session field's value, with the bounds ``session_fields`` enforces."""
+    from .session_fields import MAX_ITEMS
+
+    if kind.endswith("[]"):
+        item = _field_schema(kind[:-2], longest)
+        return {"type": "array", "items": item, "maxItems": MAX_ITEMS}
+    schema = dict(_FIELD_SCHEMAS[kind])
+    if kind == "string":
+        schema["pattern"] = NO_NUL_PATTERN
+        schema["maxLength"] = longest
+    return schema
+
+
+def update_session_request() -> dict[str, Any]:
+    """The ``/update-session`` body from ``AUTHSESSION_SESSION_FIELDS``, read when the schema is
+    generated: each field the client may set with its type (null allowed unless required),
+    fields it may not set as falsy-only, other keys allowed (they are ignored), at least one
+    settable field."""
+    from .session_fields import declared, field_budget, max_length
+
+    fields = declared()
+    budget = field_budget()
+    properties: dict[str, Any] = {}
+    settable = []
+    for name, field in fields.items():
+        if not field.input:
+            properties[name] = _FALSY
+            continue
+        value = _field_schema(field.type, max_length(field.type, budget))
+        if not field.required and value:
+            value = {"anyOf": [value, {"type": "null"}]}
+        properties[name] = value
+        settable.append(name)
+    return {
+        "type": "object",
+        "description": (
+            "Values of the session fields the project declares in AUTHSESSION_SESSION_FIELDS "
+            "(e.g. `activeOrganizationId`). Undeclared keys are ignored; at least one field "
+            "the client may set must be given."
+        ),
+        "properties": properties,
+        # Without a settable field no body is valid (every one answers 400).
+        "anyOf": [{"required": [name]} for name in settable] or [{"not": {}}],
+    }
 
 
 # DRF refuses NUL in every string field (400 VALIDATION_ERROR); the schema says so.
@@ -441,12 +486,15 @@ class Endpoint:
     description: str
     response: Any
     request: Any = None
+    # A request body read when the schema is generated (it depends on settings).
+    request_factory: Callable[[], Any] | None = None
     errors: Mapping[int, Sequence[str]] = field(default_factory=dict)
     needs_session: bool = False
     parameters: Sequence[OpenApiParameter] = ()
     links: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     tag: str = "Better Auth"
     sets_cookies: bool = False
+    body_required: bool = False
 
     def schema_kwargs(self) -> dict[str, Any]:
         responses: dict[int, Any] = {
@@ -461,7 +509,7 @@ class Endpoint:
         return {
             "summary": self.summary,
             "description": self.description,
-            "request": self.request,
+            "request": self.request if self.request_factory is None else self.request_factory(),
             "responses": responses,
             "parameters": [*self.parameters, cookie_cache_parameter(), *headers],
             "tags": [self.tag],
@@ -631,7 +679,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "values. Fields declared with `input: False` are refused (`FIELD_NOT_ALLOWED`), "
             "values are type-checked (`VALIDATION_ERROR` naming the field)."
         ),
-        request={media: UPDATE_SESSION_REQUEST for media in MEDIA_TYPES},
+        request_factory=lambda: {"application/json": update_session_request()},
+        body_required=True,
         response=UpdateSessionResponseSerializer,
         errors=merge_errors(
             NEEDS_SESSION,
@@ -665,6 +714,8 @@ class DescribedSchema(AutoSchema):
 
     def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
         operation: dict[str, Any] | None = super().get_operation(*args, **kwargs)
+        if operation is not None and self.endpoint is not None and self.endpoint.body_required:
+            operation["requestBody"]["required"] = True
         if operation is not None and self.endpoint is not None and self.endpoint.links:
             operation["responses"]["200"]["links"] = {
                 name: dict(link) for name, link in self.endpoint.links.items()

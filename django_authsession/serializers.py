@@ -144,9 +144,19 @@ class SignUpSerializer(serializers.Serializer[Any]):
         return value
 
 
+class StringUUIDField(serializers.UUIDField):
+    """A UUID written as a JSON string, as the schema says: DRF's ``UUIDField`` also reads
+    integers as UUIDs (``false`` would be the nil UUID)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
+
 class RevokeSessionSerializer(serializers.Serializer[Any]):
     token = StringField(required=False, max_length=256)
-    id = serializers.UUIDField(required=False)
+    id = StringUUIDField(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("token") and not attrs.get("id"):

@@ -59,6 +59,19 @@ CORE_SESSION_KEYS = frozenset(
 )
 # The fields of one session, as JSON: they ride in every cookie cache and session answer.
 MAX_DATA_BYTES = 4096
+MAX_ITEMS = 8  # of a list field
+
+
+def field_budget() -> int:
+    """Bytes of JSON one field's value may take, so that all of them fit ``MAX_DATA_BYTES``
+    (64 bytes each kept for the name and punctuation)."""
+    return MAX_DATA_BYTES // max(1, len(declared())) - 64
+
+
+def max_length(kind: str, budget: int) -> int:
+    """The longest string a field of ``kind`` (or an item of a list field) takes: six bytes a
+    character, what JSON's worst escape costs."""
+    return (budget // MAX_ITEMS if kind.endswith("[]") else budget) // 6
 
 
 class FieldError(ValueError):
@@ -85,15 +98,19 @@ class SessionField:
                 raise FieldError("VALIDATION_ERROR", f"{self.name}: This field may not be null.")
             return None
         try:
-            return _clean(self.type, value)
+            return _clean(self.type, value, max_length(self.type, field_budget()))
         except (TypeError, ValueError) as exc:
             raise FieldError("VALIDATION_ERROR", f"{self.name}: {exc}") from None
 
 
-def _clean(kind: str, value: Any) -> Any:
+def _clean(kind: str, value: Any, longest: int) -> Any:
     if kind == "string":
         if not isinstance(value, str):
             raise TypeError("Must be a string.")
+        if len(value) > longest:
+            raise ValueError(f"Ensure this field has no more than {longest} characters.")
+        if "\x00" in value:
+            raise ValueError("Null characters are not allowed.")
         return value
     if kind == "number":
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -113,7 +130,9 @@ def _clean(kind: str, value: Any) -> Any:
     if kind.endswith("[]"):
         if not isinstance(value, list):
             raise TypeError(f"Must be a list of {kind[:-2]}s.")
-        return [_clean(kind[:-2], item) for item in value]
+        if len(value) > MAX_ITEMS:
+            raise ValueError(f"Ensure this list has no more than {MAX_ITEMS} items.")
+        return [_clean(kind[:-2], item, longest) for item in value]
     try:  # json: anything JSON can carry
         js_stringify(value)
     except NotJSONCompatible as exc:
@@ -172,8 +191,21 @@ def parse_update(body: Any) -> dict[str, Any]:
 
 
 def check_size(data: Mapping[str, Any]) -> None:
-    """The fields stay small: they ride in every cookie cache and session answer."""
+    """The fields stay small (they ride in every cookie cache and session answer) and hold no
+    NUL character (PostgreSQL's ``jsonb`` cannot store one)."""
+    if _holds_nul(data):
+        raise FieldError("VALIDATION_ERROR", "Session fields cannot hold a NUL character.")
     if len(js_stringify(dict(data)).encode()) > MAX_DATA_BYTES:
         raise FieldError(
             "VALIDATION_ERROR", f"Session fields are larger than {MAX_DATA_BYTES} bytes as JSON."
         )
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False

@@ -230,3 +230,35 @@ def test_update_fields_on_a_gone_session_returns_none(user) -> None:
     assert resolved is not None
     session.delete()
     assert sessions.update_fields(resolved, {"theme": "x"}) is None
+
+
+def test_nul_characters_are_refused(client, user) -> None:
+    """PostgreSQL's jsonb cannot store one: a 400, never a 500."""
+    signed_in_token(client, user.email)
+    for body in ({"theme": "a\x00b"}, {"prefs": {"k\x00": 1}}, {"tags": ["\x00"]}):
+        response = update(client, body)
+        assert response.status_code == 400, body
+        assert response.json()["code"] == "VALIDATION_ERROR"
+
+
+def test_the_request_schema_follows_the_declaration(client) -> None:
+    from django_authsession.openapi import update_session_request
+
+    schema = update_session_request()
+    assert schema["properties"]["role"] == {"enum": [None, False, 0, ""]}
+    assert {"required": ["activeOrganizationId"]} in schema["anyOf"]
+    assert {"required": ["role"]} not in schema["anyOf"]
+
+
+def test_strings_and_lists_have_the_bounds_the_schema_states(client, user) -> None:
+    from django_authsession.openapi import update_session_request
+
+    signed_in_token(client, user.email)
+    schema = update_session_request()["properties"]
+    longest = schema["activeOrganizationId"]["anyOf"][0]["maxLength"]
+    assert update(client, {"activeOrganizationId": "x" * longest}).status_code == 200
+    too_long = update(client, {"activeOrganizationId": "x" * (longest + 1)})
+    assert too_long.status_code == 400
+    assert too_long.json()["message"].startswith("activeOrganizationId:")
+    items = schema["tags"]["anyOf"][0]["maxItems"]
+    assert update(client, {"tags": ["a"] * (items + 1)}).status_code == 400

@@ -136,3 +136,14 @@ def test_revoke_sessions_ends_all_including_current(user) -> None:
     assert response.json() == {"status": True}
     assert cleared(response, cookies.token_cookie_name())
     assert list(Session.objects.values_list("pk", flat=True)) == [untouched.pk]
+
+
+@pytest.mark.parametrize("value", [False, True, 0, 7, 1.5])
+def test_revoke_session_id_must_be_a_string(user, value) -> None:
+    """DRF's UUIDField reads integers (and booleans) as UUIDs; the schema says a string."""
+    _, mine = create_session(user)
+    response = holding(mine).post(
+        "/api/auth/revoke-session", {"id": value}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "VALIDATION_ERROR"

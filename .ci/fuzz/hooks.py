@@ -22,6 +22,7 @@ NEEDS_SESSION = [
     "revokeOtherSessions",
     "revokeSessions",
     "changePassword",
+    "updateSession",
 ]
 
 
