@@ -183,7 +183,7 @@ def parse_update(body: Any) -> dict[str, Any]:
             continue
         value = body[name]
         if not field.input:
-            if value:
+            if _js_truthy(value):
                 raise FieldError("FIELD_NOT_ALLOWED", f"{name} is not allowed to be set")
             continue
         parsed[name] = field.clean(value)
@@ -209,3 +209,12 @@ def _holds_nul(value: Any) -> bool:
     if isinstance(value, list):
         return any(_holds_nul(item) for item in value)
     return False
+
+
+def _js_truthy(value: Any) -> bool:
+    """JavaScript's truthiness, which Better Auth's check uses: ``{}`` and ``[]`` are true."""
+    if value is None or value is False or value == "":
+        return False
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value == value and value != 0  # NaN and 0 are false
+    return True
