@@ -278,3 +278,19 @@ def test_bearer_token_in_error_reports_is_hidden(db, rf) -> None:
     request = rf.get("/", HTTP_AUTHORIZATION="Bearer secret-token-value")
     meta = SafeExceptionReporterFilter().get_safe_request_meta(request)
     assert "secret-token-value" not in str(meta)
+
+
+@pytest.mark.parametrize(
+    "path", ["/plain/async-user/", "/plain/async-auser/", "/plain/async-fresh/"]
+)
+def test_async_views_see_the_bearer_session(db, path) -> None:
+    user: Any = UserFactory()
+    _, token = create_session(user)
+    answer = app(sign_cookie_value(token)).get(path).json()
+    assert answer.get("pk", str(user.pk)) == str(user.pk)
+    assert answer.get("authenticated", True) and answer.get("fresh", True)
+
+
+def test_a_foreign_bearer_leaves_drf_to_the_other_classes(db) -> None:
+    response = app("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl").get("/api/me/")
+    assert response.status_code == 401  # no session: IsAuthenticated refuses, nothing raised
