@@ -171,12 +171,12 @@ def update_session_request() -> dict[str, Any]:
     budget = field_budget()
     properties: dict[str, Any] = {}
     settable = []
-    for name, field in fields.items():
-        if not field.input:
+    for name, spec in fields.items():
+        if not spec.input:
             properties[name] = _FALSY
             continue
-        value = _field_schema(field.type, max_length(field.type, budget))
-        if not field.required and value:
+        value = _field_schema(spec.type, max_length(spec.type, budget))
+        if not spec.required and value:
             value = {"anyOf": [value, {"type": "null"}]}
         properties[name] = value
         settable.append(name)

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.checks import CheckMessage, Error, register
 from django.utils.module_loading import import_string
 from rest_framework import serializers
+from rest_framework.utils import html
 
 from .conf import app_settings
 from .wire.jsjson import NotJSONCompatible, js_stringify
@@ -147,6 +148,13 @@ class SignUpSerializer(serializers.Serializer[Any]):
 class StringUUIDField(serializers.UUIDField):
     """A UUID written as a JSON string, as the schema says: DRF's ``UUIDField`` also reads
     integers as UUIDs (``false`` would be the nil UUID)."""
+
+    def get_value(self, dictionary: Any) -> Any:
+        # A form's empty ``id=`` is an id that is not a UUID, not a missing one (DRF would
+        # drop it, and the request would go on with the token alone).
+        if html.is_html_input(dictionary) and self.field_name in dictionary:
+            return dictionary.get(self.field_name)
+        return super().get_value(dictionary)
 
     def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, str):

@@ -147,3 +147,14 @@ def test_revoke_session_id_must_be_a_string(user, value) -> None:
     )
     assert response.status_code == 400
     assert response.json()["code"] == "VALIDATION_ERROR"
+
+
+def test_revoke_session_empty_form_id_is_refused(user) -> None:
+    _, mine = create_session(user)
+    response = holding(mine).post(
+        "/api/auth/revoke-session",
+        "id=&token=0",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "VALIDATION_ERROR"
