@@ -114,7 +114,8 @@ def test_input_false_is_refused_as_better_auth(client, user) -> None:
         "message": "role is not allowed to be set",
         "code": "FIELD_NOT_ALLOWED",
     }
-    for truthy in ({}, [], "0", 1):  # JavaScript's truthiness, as Better Auth tests it
+    truthy_in_js: list[Any] = [{}, [], "0", 1]  # JavaScript's truthiness, as Better Auth's
+    for truthy in truthy_in_js:
         assert update(client, {"role": truthy}).json()["code"] == "FIELD_NOT_ALLOWED"
     # A falsy value is skipped, as Better Auth's parseInputData skips it.
     assert update(client, {"role": None, "theme": "x"}).json()["session"]["role"] == "member"
