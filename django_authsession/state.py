@@ -301,6 +301,7 @@ class SessionState:
                 resolved.token,
                 max_age=max(0, math.ceil(remaining / timedelta(seconds=1))),
                 remember=outcome.remember,
+                cookies=jar,
             )
             bearer.expose_token(response, resolved.token)
         if outcome.writes_cache:

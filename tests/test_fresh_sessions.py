@@ -173,3 +173,14 @@ def test_async_guard_under_a_stale_cookie_cache(client, user) -> None:
         response = client.get("/plain/async-fresh/")
     assert response.status_code == 403
     assert not cleared(response, cookies.token_cookie_name())
+
+
+def test_remembered_again_drops_the_dont_remember_marker(client, user) -> None:
+    """A renewed session that is remembered now must not be read as "don't remember" from a
+    marker cookie left by the first sign-in."""
+    sign_in(client, user.email, rememberMe=False)
+    assert cookies.dont_remember_cookie_name() in client.cookies
+    response = sign_in(client, user.email)
+    assert Session.objects.get().remember_me
+    assert cleared(response, cookies.dont_remember_cookie_name())
+    assert response.cookies[cookies.token_cookie_name()]["max-age"] != ""
