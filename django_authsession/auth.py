@@ -49,8 +49,11 @@ def _http_request(request: Any) -> HttpRequest:
 def login(request: Any, user: Any, *, remember: bool = True, how: str = "login") -> ResolvedSession:
     """Start an app session for ``user`` and set its cookies on this request's response.
 
-    A session this browser already held ends first (reason ``"replaced"``), so signing in never
-    leaves an orphan behind. ``remember=False`` gives a browser-session cookie and a session
+    A session this browser already held (its cookie or bearer token) is renewed in place when it
+    is the same user's (re-authentication: ``sessions.reauthenticate``, a new token, fresh
+    again, no second session beside it; sends ``session_reauthenticated``) and ends first
+    otherwise (reason ``"replaced"``), so signing in never leaves an orphan behind.
+    ``remember=False`` gives a browser-session cookie and a session
     that is not extended, as ``rememberMe: false`` does. Sends ``session_created`` and Django's
     ``user_logged_in``, and marks the browser as one the user signs in from (the device
     cookie, :mod:`.device_cookie`). Returns the new session (``.token`` is the raw token; show
@@ -74,7 +77,7 @@ def login(request: Any, user: Any, *, remember: bool = True, how: str = "login")
     return resolved
 
 
-@sensitive_variables("previous", "token")
+@sensitive_variables()
 def start(
     http_request: HttpRequest, user: Any, *, remember: bool, how: str = "login"
 ) -> ResolvedSession:
@@ -83,9 +86,20 @@ def start(
     user agent, ``session_created``), and have the response set the cookies."""
     state = get_state(http_request)
     state.pending_login = None  # this sign-in supersedes one Django's login() announced
+    renewed = None
     for previous in _held_tokens(state):
+        if renewed is None:
+            held = sessions.resolve_from_db(previous, primary=True)
+            if held is not None and held.session.user_id == user.pk:
+                renewed = sessions.reauthenticate(
+                    held.session, previous, user, http_request, remember=remember
+                )
+                if renewed is not None:
+                    continue
         sessions.revoke_token(previous, reason="replaced", request=http_request)
-    session, token = sessions.create_session(user, http_request, remember=remember, how=how)
+    session, token = renewed or sessions.create_session(
+        user, http_request, remember=remember, how=how
+    )
     resolved = state.start(session, token, remember=remember)
     http_request.auth_session = resolved  # type: ignore[attr-defined]
     http_request.user = user

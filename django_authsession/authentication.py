@@ -14,10 +14,14 @@ __all__ = ["AuthSessionAuthentication"]
 
 
 class AuthSessionAuthentication(BaseAuthentication):
-    """``request.user`` is the session's user and ``request.auth`` the resolved session.
+    """``request.user`` is the session's user and ``request.auth`` the resolved session, from
+    the session cookie or from ``Authorization: Bearer`` (Better Auth's bearer transport: the
+    same token, checks and revocation).
 
     Unsafe methods must pass the Origin rule (``origin.enforce``, the same as our own views),
-    since a cookie rides along on cross-site posts.
+    since a cookie rides along on cross-site posts; a bearer request without cookies is a
+    native app to that rule. A bearer credential that is not ours (another scheme's token)
+    leaves ``authenticate`` answering ``None``, so the project's other classes may take it.
     """
 
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:

@@ -560,3 +560,103 @@ def check_watched_session_settings(app_configs: Any = None, **kwargs: Any) -> li
             )
         )
     return errors
+
+
+FIELD_KEYS = frozenset({"type", "default", "input", "required"})
+
+
+def _session_field_errors(raw: Any) -> list[str]:
+    """What is wrong with ``AUTHSESSION_SESSION_FIELDS``, one sentence per problem."""
+    from .session_fields import CORE_SESSION_KEYS, TYPES, FieldError, SessionField
+
+    if not isinstance(raw, dict):
+        return ["AUTHSESSION_SESSION_FIELDS must be a dict of field name to a dict."]
+    problems = []
+    for name, spec in raw.items():
+        if not isinstance(name, str) or not name:
+            problems.append(f"Session field name {name!r} must be a non-empty string.")
+            continue
+        if name in CORE_SESSION_KEYS:
+            problems.append(f"Session field {name!r} would shadow a session key of its own.")
+            continue
+        if not isinstance(spec, dict) or spec.get("type") not in TYPES:
+            problems.append(f"Session field {name!r} needs a 'type', one of {', '.join(TYPES)}.")
+            continue
+        unknown = set(spec) - FIELD_KEYS
+        if unknown:
+            problems.append(f"Session field {name!r} has unknown keys: {sorted(unknown)}.")
+        default = spec.get("default")
+        if default is not None:
+            try:
+                SessionField(name=name, type=spec["type"]).clean(default)
+            except FieldError:
+                problems.append(f"Session field {name!r}: its default is not a {spec['type']}.")
+    return problems
+
+
+@register(Tags.compatibility)
+def check_session_features(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """Session fields, the fresh age and native origins: mistakes found at start-up."""
+    messages: list[Any] = [
+        Error(
+            problem,
+            hint=(
+                'Declare fields as {"name": {"type": "string", "default": None, "input": True}} '
+                "(keys: type, default, input, required)."
+            ),
+            id="django_authsession.E032",
+        )
+        for problem in _session_field_errors(getattr(settings, "AUTHSESSION_SESSION_FIELDS", {}))
+    ]
+    fresh_age = getattr(settings, "AUTHSESSION_FRESH_AGE", 86400)
+    if isinstance(fresh_age, bool) or not isinstance(fresh_age, int) or fresh_age < 0:
+        messages.append(
+            Error(
+                f"AUTHSESSION_FRESH_AGE is {fresh_age!r}: it must be a whole number of seconds.",
+                hint="Set it to 0 (no freshness check) or a positive number of seconds.",
+                id="django_authsession.E033",
+            )
+        )
+    elif fresh_age >= app_settings.EXPIRES_IN:
+        messages.append(
+            Warning(
+                f"AUTHSESSION_FRESH_AGE ({fresh_age}) is not shorter than "
+                f"AUTHSESSION_EXPIRES_IN ({app_settings.EXPIRES_IN}): most sessions stay fresh "
+                "for their whole life, so the freshness check rarely asks for the password.",
+                hint="Lower AUTHSESSION_FRESH_AGE (Better Auth's default is one day), or set "
+                "it to 0 to turn the check off on purpose.",
+                id="django_authsession.W022",
+            )
+        )
+    for entry in getattr(settings, "AUTHSESSION_TRUSTED_NATIVE_ORIGINS", ()):
+        scheme, sep, _ = str(entry).partition("://")
+        if not sep or not scheme or scheme.lower() in ("http", "https") or "*" in str(entry):
+            messages.append(
+                Error(
+                    f"AUTHSESSION_TRUSTED_NATIVE_ORIGINS lists {entry!r}, which is not a native "
+                    "app's origin.",
+                    hint="List custom schemes such as 'myapp://' (every host) or "
+                    "'myapp://callback' (that host); web origins go in CSRF_TRUSTED_ORIGINS.",
+                    id="django_authsession.E034",
+                )
+            )
+    return messages
+
+
+@register(Tags.security, deploy=True)
+def check_native_origins_deploy(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """Expo Go's ``exp://`` is for development, as Better Auth's Expo plugin trusts it."""
+    if any(
+        str(e).lower().startswith("exp://")
+        for e in getattr(settings, "AUTHSESSION_TRUSTED_NATIVE_ORIGINS", ())
+    ):
+        return [
+            Warning(
+                "AUTHSESSION_TRUSTED_NATIVE_ORIGINS trusts 'exp://' (Expo Go) in production: "
+                "any app running in Expo Go may then act as your app's origin.",
+                hint="Trust your app's own scheme ('myapp://') in production; keep 'exp://' "
+                "for development settings, as Better Auth's Expo plugin does.",
+                id="django_authsession.W021",
+            )
+        ]
+    return []

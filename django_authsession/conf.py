@@ -246,5 +246,44 @@ class AppSettings(SettingsBase):
         ``SESSION_LIMIT_REACHED``). A string."""
         return str(self._get("SESSION_LIMIT_POLICY", END_LEAST_RECENTLY_ACTIVE))
 
+    @setting
+    def BEARER(self) -> bool:
+        """Accept ``Authorization: Bearer <token>`` as the session cookie is accepted, and
+        expose the token of a new session in a ``set-auth-token`` header (Better Auth's
+        ``bearer`` plugin). Default ``True``; ``bool``."""
+        return bool(self._get("BEARER", True))
+
+    @setting
+    def BEARER_REQUIRE_SIGNATURE(self) -> bool:
+        """Accept only the signed token (``set-auth-token``'s value) as a bearer credential,
+        not the raw token of a sign-in body (Better Auth's ``requireSignature``). Default
+        ``False``; ``bool``."""
+        return bool(self._get("BEARER_REQUIRE_SIGNATURE", False))
+
+    @setting
+    def TRUSTED_NATIVE_ORIGINS(self) -> tuple[str, ...]:
+        """Origins of native apps (custom URL schemes such as ``"myapp://"``, or ``"exp://"``
+        for Expo Go) the Origin rule accepts, from ``Origin`` or Expo's ``expo-origin`` header.
+        An entry without a host trusts every host of its scheme. Default ``()``; list of str."""
+        return tuple(str(o).lower() for o in self._get("TRUSTED_NATIVE_ORIGINS", ()))
+
+    @setting
+    def FRESH_AGE(self) -> int:
+        """Seconds after sign-in during which a session is "fresh" (Better Auth's ``freshAge``):
+        ``/list-sessions`` and views guarded by ``RequireFreshSession`` / ``fresh_session_required``
+        refuse older sessions with 403 ``SESSION_NOT_FRESH``. ``0`` turns the check off.
+        Default ``86400`` (one day); ``int``."""
+        return int(self._get("FRESH_AGE", 86400))
+
+    @setting
+    def SESSION_FIELDS(self) -> Mapping[str, Mapping[str, Any]]:
+        """Extra fields stored with each session (Better Auth's ``session.additionalFields``):
+        ``{"activeOrganizationId": {"type": "string", "default": None, "input": True}}``.
+        ``type`` is ``"string"``, ``"number"``, ``"boolean"``, ``"date"`` or ``"json"``;
+        ``input: True`` lets the client set the field with ``/update-session``.
+        Default ``{}``; dict of name to dict."""
+        value = self._get("SESSION_FIELDS", None) or {}
+        return dict(value) if isinstance(value, Mapping) else {}
+
 
 app_settings = AppSettings()

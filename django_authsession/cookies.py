@@ -212,12 +212,20 @@ def has_cache(cookies: Mapping[str, str]) -> bool:
 
 
 def set_token(
-    response: HttpResponseBase, token: str, *, max_age: int, remember: bool = True
+    response: HttpResponseBase,
+    token: str,
+    *,
+    max_age: int,
+    remember: bool = True,
+    cookies: Mapping[str, str] | None = None,
 ) -> None:
-    """``rememberMe: false`` gives a browser-session cookie and a ``dont_remember`` marker."""
+    """``rememberMe: false`` gives a browser-session cookie and a ``dont_remember`` marker; a
+    remembered session clears a marker the browser still holds (``cookies``: what it sent)."""
     _set(response, token_cookie_name(), sign_cookie_value(token), max_age if remember else None)
     if not remember:
         _set(response, dont_remember_cookie_name(), sign_cookie_value("true"), None)
+    elif cookies is not None and dont_remember_cookie_name() in cookies:
+        _delete(response, dont_remember_cookie_name())
 
 
 def set_cache(
@@ -257,4 +265,3 @@ def clear_all(response: HttpResponseBase, request: HttpRequest) -> None:
     for name in chunks.chunk_names(request.COOKIES, data_cookie_name()):
         if name != data_cookie_name():
             _delete(response, name)
-

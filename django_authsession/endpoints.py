@@ -21,6 +21,7 @@ __all__ = [
     "SIGN_IN_EMAIL",
     "SIGN_OUT",
     "SIGN_UP_EMAIL",
+    "UPDATE_SESSION",
 ]
 
 SESSION = "/session"
@@ -37,6 +38,7 @@ CHANGE_PASSWORD = "/change-password"
 SECURITY_EVENTS = "/security-events"
 KNOWN_DEVICES = "/known-devices"
 FORGET_DEVICE = "/forget-device"
+UPDATE_SESSION = "/update-session"
 
 ALL = (
     SESSION,
@@ -52,6 +54,7 @@ ALL = (
     SECURITY_EVENTS,
     KNOWN_DEVICES,
     FORGET_DEVICE,
+    UPDATE_SESSION,
 )
 # The two session reads, whose rate limit counts only requests without a valid session.
 SESSION_READS = frozenset({SESSION, GET_SESSION})

@@ -30,6 +30,11 @@ def unauthorized() -> AuthError:
     return AuthError(401, "UNAUTHORIZED", str(_("Unauthorized")))
 
 
+def session_not_fresh() -> AuthError:
+    """Better Auth's answer when a session is older than its fresh age (403, as it sends)."""
+    return AuthError(403, "SESSION_NOT_FRESH", str(_("Session is not fresh")))
+
+
 def user_exists() -> AuthError:
     return AuthError(
         422,

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 
-from . import auth, device_cookie
+from . import auth, bearer, device_cookie
 from .auth import PENDING_CHECKS_ATTRIBUTE
 from .conf import app_settings
 from .cookies import token_cookie_name
@@ -86,6 +86,11 @@ def _is_async_view(view_func: Callable[..., Any]) -> bool:
     return iscoroutinefunction(view_func)
 
 
+def _carries_session(request: HttpRequest) -> bool:
+    """A session cookie or a bearer credential: without either, nothing to read. No I/O."""
+    return token_cookie_name() in request.COOKIES or bearer.offered(request)
+
+
 class AuthSessionMiddleware:
     """Place after ``AuthenticationMiddleware``. ``request.auth_session`` is the
     :class:`~django_authsession.sessions.ResolvedSession` (lazily) or ``None``: test it for
@@ -129,7 +134,7 @@ class AuthSessionMiddleware:
         return response
 
     def process_request(self, request: HttpRequest) -> None:
-        if token_cookie_name() not in request.COOKIES:
+        if not _carries_session(request):
             if app_settings.ADOPT_DJANGO_SESSIONS and (
                 settings.SESSION_COOKIE_NAME in request.COOKIES
             ):
@@ -155,7 +160,7 @@ class AuthSessionMiddleware:
     ) -> None:
         """An async view runs on an event loop, where a lazy ``request.user`` cannot query:
         load it now (WSGI: this runs in the request's thread)."""
-        if _is_async_view(view_func) and token_cookie_name() in request.COOKIES:
+        if _is_async_view(view_func) and _carries_session(request):
             user = get_user(request)
             getattr(user, "pk", None)  # a lazy fallback user is evaluated here, too
             request.user = user
@@ -167,7 +172,7 @@ class AuthSessionMiddleware:
         view_args: Any,
         view_kwargs: Any,
     ) -> None:
-        if _is_async_view(view_func) and token_cookie_name() in request.COOKIES:
+        if _is_async_view(view_func) and _carries_session(request):
             request.user = await aget_user(request)
 
     def has_work(self, request: HttpRequest) -> bool:
@@ -187,7 +192,9 @@ class AuthSessionMiddleware:
         if not self.has_work(request):
             return response
         state: SessionState = getattr(request, STATE_ATTRIBUTE)
-        if response.has_header("Vary"):
+        if state.bearer is not None:
+            patch_vary_headers(response, ("Cookie", "Authorization"))
+        elif response.has_header("Vary"):
             patch_vary_headers(response, ("Cookie",))
         else:
             response.headers["Vary"] = "Cookie"  # what patch_vary_headers writes, without parsing

@@ -173,6 +173,17 @@ class Session(models.Model):
     # {"country", "countryCode", "city"} from the location resolver, or null.
     location = models.JSONField(_("location"), null=True, blank=True, db_column="location")
 
+    # The project's session fields (AUTHSESSION_SESSION_FIELDS, see ``session_fields``); NULL
+    # (no field set) in rows a Better Auth server sharing the table inserts.
+    data = models.JSONField(
+        _("session fields"),
+        null=True,
+        blank=True,
+        default=None,
+        db_column="data",
+        help_text=_("Values of the project's session fields (AUTHSESSION_SESSION_FIELDS)."),
+    )
+
     objects = SessionQuerySet.as_manager()
 
     class Meta:
@@ -193,6 +204,13 @@ class Session(models.Model):
         if Session.user.is_cached(self):
             who = getattr(self.user, self.user.get_email_field_name(), "") or self.user
         return f"{who} ({describe_user_agent(self.user_agent)})"
+
+    @property
+    def field_values(self) -> dict[str, Any]:
+        """Every declared session field's value (its default where unset), by name."""
+        from .session_fields import values
+
+        return values(self.data)
 
     def is_expired(self, now: Any = None) -> bool:
         return bool(self.expires_at <= (now or timezone.now()))

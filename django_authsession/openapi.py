@@ -9,7 +9,7 @@ in it. ``django_authsession.openapi_urls`` serves the schema of the app's endpoi
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,7 @@ from .authentication import AuthSessionAuthentication
 from .conf import app_settings
 
 SECURITY_SCHEME = "sessionCookie"
+BEARER_SCHEME = "bearerToken"
 VIEWS = "django_authsession.views"
 ACTIVITY_VIEWS = "django_authsession.activity.views"
 
@@ -83,7 +84,8 @@ class LocationSerializer(serializers.Serializer[Any]):
 
 
 class SessionSerializer(serializers.Serializer[Any]):
-    """Better Auth's session object (camelCase)."""
+    """Better Auth's session object (camelCase), plus the project's session fields
+    (``AUTHSESSION_SESSION_FIELDS``) after ``updatedAt``."""
 
     id = serializers.UUIDField()
     userId = serializers.CharField()
@@ -213,6 +215,68 @@ class StatusSerializer(serializers.Serializer[Any]):
     status = serializers.BooleanField()
 
 
+class UpdateSessionResponseSerializer(serializers.Serializer[Any]):
+    session = SessionSerializer(help_text="The session with its fields as now stored.")
+
+
+_FIELD_SCHEMAS: dict[str, dict[str, Any]] = {
+    "string": {"type": "string"},
+    "number": {"type": "number"},
+    "boolean": {"type": "boolean"},
+    "date": {"type": "string", "format": "date-time"},
+    "json": {},
+}
+# What a field declared ``"input": False`` may be given without a refusal: nothing truthy.
+_FALSY = {"enum": [None, False, 0, ""]}
+
+
+def _field_schema(kind: str, longest: int) -> dict[str, Any]:
+    """One session field's value, with the bounds ``session_fields`` enforces."""
+    from .session_fields import MAX_ITEMS
+
+    if kind.endswith("[]"):
+        item = _field_schema(kind[:-2], longest)
+        return {"type": "array", "items": item, "maxItems": MAX_ITEMS}
+    schema = dict(_FIELD_SCHEMAS[kind])
+    if kind == "string":
+        schema["pattern"] = NO_NUL_PATTERN
+        schema["maxLength"] = longest
+    return schema
+
+
+def update_session_request() -> dict[str, Any]:
+    """The ``/update-session`` body from ``AUTHSESSION_SESSION_FIELDS``, read when the schema is
+    generated: each field the client may set with its type (null allowed unless required),
+    fields it may not set as falsy-only, other keys allowed (they are ignored), at least one
+    settable field."""
+    from .session_fields import declared, field_budget, max_length
+
+    fields = declared()
+    budget = field_budget()
+    properties: dict[str, Any] = {}
+    settable = []
+    for name, spec in fields.items():
+        if not spec.input:
+            properties[name] = _FALSY
+            continue
+        value = _field_schema(spec.type, max_length(spec.type, budget))
+        if not spec.required and value:
+            value = {"anyOf": [value, {"type": "null"}]}
+        properties[name] = value
+        settable.append(name)
+    return {
+        "type": "object",
+        "description": (
+            "Values of the session fields the project declares in AUTHSESSION_SESSION_FIELDS "
+            "(e.g. `activeOrganizationId`). Undeclared keys are ignored; at least one field "
+            "the client may set must be given."
+        ),
+        "properties": properties,
+        # Without a settable field no body is valid (every one answers 400).
+        "anyOf": [{"required": [name]} for name in settable] or [{"not": {}}],
+    }
+
+
 # DRF refuses NUL in every string field (400 VALIDATION_ERROR); the schema says so.
 NO_NUL_PATTERN = r"^[^\x00]*$"
 NO_NUL = RegexValidator(NO_NUL_PATTERN)
@@ -297,6 +361,27 @@ class NullableGetSessionExtension(OpenApiSerializerExtension):  # type: ignore[n
         return {"oneOf": [ref, {"type": "null"}]}
 
 
+class BearerScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    """``Authorization: Bearer``, Better Auth's bearer transport (``AUTHSESSION_BEARER``).
+
+    Registered for a marker class: drf-spectacular maps one scheme per authentication class,
+    and ``AuthSessionAuthentication`` reads both the cookie and the header."""
+
+    target_class = "django_authsession.openapi.BearerTransport"
+    name = BEARER_SCHEME
+
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, Any]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": (
+                "The value of the `set-auth-token` header a sign-in answers with (or, unless "
+                "AUTHSESSION_BEARER_REQUIRE_SIGNATURE, the raw `token` of its body). The same "
+                "session as the cookie's; without a cookie the Origin rule does not apply."
+            ),
+        }
+
+
 class SessionCookieScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
     """The ``session_token`` cookie, for our endpoints and a project's views using the class."""
 
@@ -333,11 +418,15 @@ ERROR_MESSAGES: Mapping[str, str] = {
     "MISSING_OR_NULL_ORIGIN": "a cookie-carrying unsafe request without Origin or Referer",
     "INVALID_CALLBACKURL": "callbackURL is not same-site nor a trusted origin",
     "EMAIL_PASSWORD_SIGN_UP_DISABLED": "AUTHSESSION_DISABLE_SIGN_UP is on",
-    "SESSION_NOT_FOUND": "no session of this user has that token or id",
     "SESSION_LIMIT_REACHED": "the user holds AUTHSESSION_MAX_SESSIONS_PER_USER sessions and the "
     'policy is "refuse"',
     "DEVICE_NOT_FOUND": "no known device of this user has that id",
     "UNSUPPORTED_MEDIA_TYPE": "the body is neither JSON nor a form",
+    "SESSION_NOT_FRESH": "the session is older than AUTHSESSION_FRESH_AGE: sign in again",
+    "BODY_MUST_BE_AN_OBJECT": "the body is not a JSON object",
+    "FIELD_NOT_ALLOWED": "a session field declared with input False was given a value",
+    "NO_FIELDS_TO_UPDATE": "the body sets none of the declared session fields",
+    "FAILED_TO_GET_SESSION": "the session ended while the request ran",
     "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL": "the email is taken",
     "TOO_MANY_REQUESTS": "the rate limit (AUTHSESSION_RATE_LIMITS) is reached",
     "RATE_LIMIT_UNAVAILABLE": "the rate-limit counters' cache is unreachable (Retry-After: 30)",
@@ -365,6 +454,26 @@ SET_COOKIE_HEADER = OpenApiParameter(
     description="The session_token and session_data cookies (HttpOnly; SameSite=Lax).",
     response=[200],
 )
+SET_AUTH_TOKEN_HEADERS = [
+    OpenApiParameter(
+        "set-auth-token",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description=(
+            "The signed session token, as the session_token cookie carries it, for clients "
+            "without a cookie jar (Better Auth's bearer plugin): send it back as "
+            "`Authorization: Bearer <value>`. Whenever the token cookie is set."
+        ),
+        response=[200],
+    ),
+    OpenApiParameter(
+        "Access-Control-Expose-Headers",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description="Lists set-auth-token, so cross-origin scripts may read it.",
+        response=[200],
+    ),
+]
 
 ORIGIN = {403: ("INVALID_ORIGIN", "MISSING_OR_NULL_ORIGIN")}
 BODY = {
@@ -469,6 +578,8 @@ class Endpoint:
     description: str
     response: Any
     request: Any = None
+    # A request body read when the schema is generated (it depends on settings).
+    request_factory: Callable[[], Any] | None = None
     errors: Mapping[int, Sequence[str]] = field(default_factory=dict)
     needs_session: bool = False
     parameters: Sequence[OpenApiParameter] = ()
@@ -476,6 +587,7 @@ class Endpoint:
     tag: str = "Better Auth"
     sets_cookies: bool = False
     module: str = VIEWS
+    body_required: bool = False
 
     def schema_kwargs(self) -> dict[str, Any]:
         responses: dict[int, Any] = {
@@ -483,11 +595,14 @@ class Endpoint:
         }
         for status, codes in merge_errors(self.errors, ALWAYS).items():
             responses[status] = error_response(codes)
-        headers = [*RESPONSE_HEADERS, *([SET_COOKIE_HEADER] if self.sets_cookies else [])]
+        headers = [
+            *RESPONSE_HEADERS,
+            *([SET_COOKIE_HEADER, *SET_AUTH_TOKEN_HEADERS] if self.sets_cookies else []),
+        ]
         return {
             "summary": self.summary,
             "description": self.description,
-            "request": self.request,
+            "request": self.request if self.request_factory is None else self.request_factory(),
             "responses": responses,
             "parameters": [*self.parameters, cookie_cache_parameter(), *headers],
             "tags": [self.tag],
@@ -581,19 +696,28 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         view="ListSessionsView",
         operation_id="listSessions",
         summary="The user's active sessions",
-        description="No token is shown but the caller's own.",
+        description=(
+            "No token is shown but the caller's own. Needs a fresh session, as Better Auth's "
+            "does: signed in less than AUTHSESSION_FRESH_AGE ago (403 `SESSION_NOT_FRESH` "
+            "otherwise; signing in again from the same browser makes it fresh)."
+        ),
         response=ListedSessionSerializer(many=True),
-        errors=NEEDS_SESSION,
+        errors=merge_errors(NEEDS_SESSION, {403: ("SESSION_NOT_FRESH",)}),
         needs_session=True,
     ),
     Endpoint(
         view="RevokeSessionView",
         operation_id="revokeSession",
         summary="Revoke one of the user's sessions by token or id",
-        description="Revoking the caller's own session also clears its cookies.",
+        description=(
+            "Revoking the caller's own session also clears its cookies. A token or id that "
+            "names no session of the caller's (unknown, expired, another user's) gets the "
+            'same `{"status": true}`, as Better Auth answers: a stale list shows no error, '
+            "and the answer tells nothing about other users' sessions."
+        ),
         request={media: REVOKE_SESSION_REQUEST for media in MEDIA_TYPES},
         response=StatusSerializer,
-        errors=merge_errors(NEEDS_SESSION, BODY, {400: ("SESSION_NOT_FOUND",)}, ORIGIN),
+        errors=merge_errors(NEEDS_SESSION, BODY, ORIGIN),
         needs_session=True,
     ),
     Endpoint(
@@ -640,6 +764,32 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             CREDENTIAL_CHECK,
         ),
         needs_session=True,
+        sets_cookies=True,
+    ),
+    Endpoint(
+        view="UpdateSessionView",
+        operation_id="updateSession",
+        summary="Set the session's fields (Better Auth's updateSession)",
+        description=(
+            "Sets the project's session fields (AUTHSESSION_SESSION_FIELDS) on the current "
+            "session and answers it; re-sets the cookies, so the cookie cache carries the new "
+            "values. Fields declared with `input: False` are refused (`FIELD_NOT_ALLOWED`), "
+            "values are type-checked (`VALIDATION_ERROR` naming the field)."
+        ),
+        request_factory=lambda: {"application/json": update_session_request()},
+        body_required=True,
+        response=UpdateSessionResponseSerializer,
+        errors=merge_errors(
+            NEEDS_SESSION,
+            BODY,
+            {
+                400: ("BODY_MUST_BE_AN_OBJECT", "FIELD_NOT_ALLOWED", "NO_FIELDS_TO_UPDATE"),
+                401: ("FAILED_TO_GET_SESSION",),
+            },
+            ORIGIN,
+        ),
+        needs_session=True,
+        sets_cookies=True,
     ),
     # django_authsession.activity (described when installed).
     Endpoint(
@@ -690,6 +840,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 )
 
 
+class BearerTransport:
+    """Marker for the bearer security scheme (see :class:`BearerScheme`)."""
+
+
 class DescribedSchema(AutoSchema):
     """drf-spectacular's AutoSchema with the endpoint's operation id and links (extend_schema
     takes an operation id only on methods, and has no links)."""
@@ -703,6 +857,8 @@ class DescribedSchema(AutoSchema):
 
     def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
         operation: dict[str, Any] | None = super().get_operation(*args, **kwargs)
+        if operation is not None and self.endpoint is not None and self.endpoint.body_required:
+            operation["requestBody"]["required"] = True
         if operation is not None and self.endpoint is not None and self.endpoint.links:
             operation["responses"]["200"]["links"] = {
                 name: dict(link) for name, link in self.endpoint.links.items()
@@ -725,8 +881,8 @@ def _view_extension(endpoint: Endpoint) -> type[OpenApiViewExtension]:
                 "__module__": view.__module__,
                 "__doc__": view.__doc__,
                 "schema": schema,
-                # The cookie scheme, required or optional; used by the generator only.
-                "authentication_classes": [AuthSessionAuthentication],
+                # The cookie and bearer schemes, required or optional; for the generator only.
+                "authentication_classes": [AuthSessionAuthentication, BearerTransport],
                 "permission_classes": [IsAuthenticated if endpoint.needs_session else AllowAny],
             },
         )

@@ -7,8 +7,14 @@ ride on the cookie; checking ``Origin`` (or ``Referer``) closes that without a C
 Better Auth client never sends. Checking it also when no cookie comes along stops login CSRF: a
 cross-site form cannot sign a browser into someone else's account, since browsers send
 ``Origin`` on cross-site posts. A request with neither cookie nor header (curl, a mobile app)
-cannot be a browser's cross-site request and is allowed. Our views and
-``AuthSessionAuthentication`` both call :func:`enforce`.
+cannot be a browser's cross-site request and is allowed; so is a request that carries its
+session in ``Authorization: Bearer`` and no session cookie (a mobile app, or a script holding
+its own token): a browser cannot attach that header to a cross-site request without a CORS
+preflight, and no cookie rides along. Native apps send an origin of their own URL scheme
+(``myapp://``), in ``Origin`` or, from Expo, in ``expo-origin`` (read when ``Origin`` is absent,
+as Better Auth's Expo plugin reads it); such origins pass when listed in
+``AUTHSESSION_TRUSTED_NATIVE_ORIGINS``. Our views and ``AuthSessionAuthentication`` both call
+:func:`enforce`.
 """
 
 from __future__ import annotations
@@ -21,7 +27,8 @@ from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest
 from django.utils.http import is_same_domain, url_has_allowed_host_and_scheme
 
-from . import security
+from . import bearer, security
+from .conf import app_settings
 from .cookies import token_cookie_name
 from .exceptions import AuthError
 
@@ -83,21 +90,52 @@ def is_trusted_url(url: str, request: HttpRequest) -> bool:
     )
 
 
+def _native_trusted(value: str) -> bool:
+    """A native app's origin (a scheme other than http and https) listed in
+    ``AUTHSESSION_TRUSTED_NATIVE_ORIGINS``: an entry without a host trusts every host of its
+    scheme, one with a host only that host (scheme and authority compared, never a prefix)."""
+    scheme, sep, rest = value.lower().partition("://")
+    if not sep or not scheme or scheme in ("http", "https"):
+        return False
+    authority = rest.split("/", 1)[0]
+    for entry in app_settings.TRUSTED_NATIVE_ORIGINS:
+        entry_scheme, entry_sep, entry_rest = entry.partition("://")
+        if not entry_sep or entry_scheme != scheme:
+            continue
+        entry_authority = entry_rest.split("/", 1)[0]
+        if not entry_authority or entry_authority == authority:
+            return True
+    return False
+
+
+def _bearer_only(request: HttpRequest) -> bool:
+    """The session in ``Authorization: Bearer`` and no session cookie: not a browser's
+    cross-site request (see the module's docstring)."""
+    return token_cookie_name() not in request.COOKIES and bearer.offered(request)
+
+
 def applies(request: HttpRequest) -> bool:
-    """The rule's one condition: an unsafe method with a session cookie or an origin header."""
+    """The rule's one condition: an unsafe method with a session cookie or an origin header,
+    unless the session comes in a bearer header without cookies."""
     if request.method in SAFE_METHODS:
         return False
     meta = request.META
-    return "HTTP_ORIGIN" in meta or "HTTP_REFERER" in meta or token_cookie_name() in request.COOKIES
+    has_origin = "HTTP_ORIGIN" in meta or "HTTP_REFERER" in meta or "HTTP_EXPO_ORIGIN" in meta
+    if token_cookie_name() in request.COOKIES:
+        return True
+    return has_origin and not _bearer_only(request)
 
 
 def origin_error(request: HttpRequest) -> str | None:
     """``None`` when the request may proceed, else the error code to answer 403 with."""
     if not applies(request):
         return None
-    header = request.META.get("HTTP_ORIGIN") or request.META.get("HTTP_REFERER")
+    meta = request.META
+    header = meta.get("HTTP_ORIGIN") or meta.get("HTTP_EXPO_ORIGIN") or meta.get("HTTP_REFERER")
     if not header or header == "null":
         return MISSING_OR_NULL_ORIGIN
+    if _native_trusted(header):
+        return None
     origin = _origin_of(header)
     if origin is None or not _trusted(origin, request):
         return INVALID_ORIGIN

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.checks import CheckMessage, Error, register
 from django.utils.module_loading import import_string
 from rest_framework import serializers
+from rest_framework.utils import html
 
 from .conf import app_settings
 from .wire.jsjson import NotJSONCompatible, js_stringify
@@ -144,9 +145,26 @@ class SignUpSerializer(serializers.Serializer[Any]):
         return value
 
 
+class StringUUIDField(serializers.UUIDField):
+    """A UUID written as a JSON string, as the schema says: DRF's ``UUIDField`` also reads
+    integers as UUIDs (``false`` would be the nil UUID)."""
+
+    def get_value(self, dictionary: Any) -> Any:
+        # A form's empty ``id=`` is an id that is not a UUID, not a missing one (DRF would
+        # drop it, and the request would go on with the token alone).
+        if html.is_html_input(dictionary) and self.field_name in dictionary:
+            return dictionary.get(self.field_name)
+        return super().get_value(dictionary)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
+
+
 class RevokeSessionSerializer(serializers.Serializer[Any]):
     token = StringField(required=False, max_length=256)
-    id = serializers.UUIDField(required=False)
+    id = StringUUIDField(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("token") and not attrs.get("id"):

@@ -25,7 +25,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from . import password_binding, revocation, signals
+from . import password_binding, revocation, session_fields, signals
 from .client_ip import get_client_ip
 from .compiled_query import CompiledQuery
 from .conf import REFUSE, app_settings
@@ -43,8 +43,10 @@ __all__ = [
     "create_session",
     "get_user_session",
     "idle_past",
+    "is_fresh",
     "is_revoked",
     "list_user_sessions",
+    "reauthenticate",
     "record_activity",
     "refresh",
     "refresh_due",
@@ -54,6 +56,7 @@ __all__ = [
     "revoke_user_sessions",
     "session_from_cache",
     "set_locator",
+    "update_fields",
 ]
 
 USER_AGENT_MAX_LENGTH = 1024
@@ -209,6 +212,90 @@ def _create_within_cap(
         return Session.objects.using(alias).create(**fields)
 
 
+@sensitive_variables("previous", "token")
+def reauthenticate(
+    current: Session,
+    previous: str,
+    user: Any,
+    request: HttpRequest | None = None,
+    *,
+    remember: bool = True,
+) -> tuple[Session, str] | None:
+    """The user of ``current`` (presented with the raw token ``previous``) proved who they are
+    again: the same row becomes a session as new as a sign-in's, with a new token, ``created_at``
+    now (so it is fresh, see :func:`is_fresh`), a new expiry and the current password state.
+
+    Better Auth's answer to a second sign-in is a second session beside the first; keeping the
+    row instead leaves no stale session behind and keeps its place in ``list-sessions``. The
+    token is rotated (a sign-in hands out a new one; anyone holding the old one is out), and
+    the old token is marked revoked for cookie caches. One conditional update, so a session
+    revoked meanwhile is never brought back (``None``: sign in afresh instead)."""
+    now = timezone.now()
+    token = generate_token()
+    lifetime = app_settings.EXPIRES_IN if remember else app_settings.UPDATE_AGE
+    fields: dict[str, Any] = {
+        "token": storage_key(token),
+        "created_at": now,
+        "updated_at": now,
+        "expires_at": _expires_in(now, now, lifetime),
+        "remember_me": remember,
+        "password_digest": password_binding.digest(user),
+    }
+    if request is not None:
+        fields["ip_address"] = get_client_ip(request)
+        fields["user_agent"] = request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_MAX_LENGTH]
+    updated = Session.objects.filter(
+        pk=current.pk, token=storage_key(previous), user_id=user.pk
+    ).update(**fields)
+    if not updated:
+        return None
+    revocation.mark_sessions([storage_key(previous)])
+    for name, value in fields.items():
+        setattr(current, name, value)
+    if _password_changed_since_read(user):
+        _revoke([(current.pk, current.token, current.user_id)], "password-changed")
+        raise StalePassword
+    signals.session_reauthenticated.send(sender=Session, session=current, request=request)
+    return current, token
+
+
+def update_fields(resolved: ResolvedSession, changes: dict[str, Any]) -> Session | None:
+    """Set session fields (``/update-session``): merged into the row's ``data`` under a row
+    lock, so two updates of different fields both land, with ``updated_at`` now. Two queries.
+    Raises ``session_fields.FieldError`` when the result is too large; ``None``: the session
+    is gone (revoked meanwhile: nothing is written)."""
+    session = resolved.session
+    now = timezone.now()
+    alias = router.db_for_write(Session)
+    with transaction.atomic(using=alias):
+        rows = (
+            Session.objects.using(alias)
+            .select_for_update()
+            .filter(pk=session.pk, token=storage_key(resolved.token), expires_at__gt=now)
+        )
+        row = rows.values_list("pk", "data").first()
+        if row is None:
+            return None
+        current = row[1]
+        data = {**(current if isinstance(current, dict) else {}), **changes}
+        session_fields.check_size(data)
+        rows.update(data=data, updated_at=now)
+    # A new dict: a cache-hit instance shares its fields with the verified-cookie memo.
+    session.data = data
+    session.updated_at = now
+    return session
+
+
+def is_fresh(session: Session, now: datetime | None = None) -> bool:
+    """Signed in (or re-authenticated) less than ``AUTHSESSION_FRESH_AGE`` ago, as Better Auth's
+    ``freshSessionMiddleware`` measures it: from ``createdAt``, which the cookie cache carries,
+    so the check costs nothing. Always true with ``AUTHSESSION_FRESH_AGE = 0``."""
+    fresh_age = app_settings.FRESH_AGE
+    if fresh_age == 0:
+        return True
+    return (now or timezone.now()) - session.created_at < timedelta(seconds=fresh_age)
+
+
 def _password_changed_since_read(user: Any) -> bool:
     """One query: does the user row still hold the password hash ``user`` was read with?"""
     if not hasattr(user, "password"):
@@ -321,6 +408,7 @@ _FROM_CACHE = frozenset(
         "updated_at",
         "last_active_at",
         "location",
+        "data",
     )
 )
 
@@ -347,6 +435,7 @@ def session_from_cache(data: Any, token: str, memo: dict[str, Any] | None = None
             "updated_at": parse_iso(data["updatedAt"]),
             "last_active_at": parse_iso(data["lastActiveAt"]) if "lastActiveAt" in data else None,
             "location": data.get("location") if isinstance(data.get("location"), dict) else None,
+            "data": session_fields.from_cached(data) or None,
         }
         row = {name: values.get(name) for name, _ in _cache_row_template()}
         if memo is not None:

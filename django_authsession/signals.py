@@ -7,6 +7,7 @@ __all__ = [
     "account_locked_out",
     "password_changed",
     "session_created",
+    "session_reauthenticated",
     "session_refreshed",
     "session_refused",
     "session_revoked",
@@ -17,6 +18,9 @@ __all__ = [
 #: signed in: "email" (the sign-in endpoint), "sign-up", "change-password", or "login" (the
 #: Python API ``auth.login()`` and Django's ``login()``))
 session_created = Signal()
+#: sender=Session class; session=Session (its new token stored, created_at reset), request:
+#: the user checked their password again in a browser already holding this session
+session_reauthenticated = Signal()
 #: sender=Session class; session=Session (with the new expires_at)
 session_refreshed = Signal()
 #: sender=Session class; user_id=the owner's pk (None when it is not known), count=number of

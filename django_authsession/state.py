@@ -20,7 +20,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from . import cookies, debug, security, sessions
+from . import bearer, cookies, debug, security, sessions
 from .conf import app_settings
 from .revocation import Verdict
 from .sessions import ResolvedSession
@@ -70,6 +70,9 @@ class Outcome(NamedTuple):
     # ``last_active_at`` was written (AUTHSESSION_ACTIVITY_INTERVAL had passed): a cache hit
     # re-issues its cookie, which carries the new value.
     touched: bool = False
+    # The session came in ``Authorization: Bearer`` with no session cookie (a mobile app): the
+    # answer sets no cookie, and hands a re-set token over in ``set-auth-token`` instead.
+    cookieless: bool = False
 
     @property
     def read_at_ms(self) -> int:
@@ -81,7 +84,7 @@ class Outcome(NamedTuple):
 
     @property
     def writes_cache(self) -> bool:
-        if not app_settings.COOKIE_CACHE:
+        if not app_settings.COOKIE_CACHE or self.cookieless:
             return False
         if self.source is Source.CREATED or self.refreshed:
             return True
@@ -111,7 +114,10 @@ class SessionState:
     def __init__(self, request: HttpRequest) -> None:
         debug.protect(request)  # error reports of a request with a session show no token
         self.request = request
-        self.presented = cookies.token_cookie_name() in request.COOKIES
+        self.cookie_presented = cookies.token_cookie_name() in request.COOKIES
+        # The ``Authorization: Bearer`` credential, unverified (``None`` without one).
+        self.bearer = bearer.credential(request)
+        self.presented = self.cookie_presented or self.bearer is not None
         self._outcome: Outcome | None = None
         # The user Django's own login() / alogin() logged in during this request: the app
         # session starts when something reads the session or the response is written.
@@ -143,8 +149,20 @@ class SessionState:
 
     @sensitive_variables()  # DEBUG error pages show no token, here or in what this calls
     def token(self) -> str | None:
-        """The raw token of a well-signed cookie, without touching the database."""
-        return cookies.read_token(self.request.COOKIES) if self.presented else None
+        """The raw token of a verified bearer credential, else of a well-signed cookie, without
+        touching the database (a bearer credential wins, as with Better Auth's plugin)."""
+        return self._presented_token()[0]
+
+    @sensitive_variables()
+    def _presented_token(self) -> tuple[str | None, bool]:
+        """The token and whether it came from the ``Authorization`` header."""
+        if self.bearer is not None:
+            token = bearer.verify(self.bearer)
+            if token is not None:
+                return token, True
+        if self.cookie_presented:
+            return cookies.read_token(self.request.COOKIES), False
+        return None, False
 
     @sensitive_variables()
     def get(
@@ -180,15 +198,21 @@ class SessionState:
         if not self.presented:
             return Outcome(Source.NONE, read_at=now)
         jar = self.request.COOKIES
-        token = cookies.read_token(jar)
+        token, via_bearer = self._presented_token()
         if token is None:
-            security.log_event(security.FORGED_SIGNATURE, self.request, cookie="session_token")
+            if self.bearer is not None and bearer.looks_signed(self.bearer):
+                security.log_event(security.FORGED_SIGNATURE, self.request, cookie="bearer")
+            if not self.cookie_presented:  # another scheme's credential, or a forged one
+                return Outcome(Source.NONE, read_at=now)
+            if cookies.read_token(jar) is None:
+                security.log_event(security.FORGED_SIGNATURE, self.request, cookie="session_token")
             return Outcome(Source.NONE, presented=True, read_at=now)
         base: dict[str, Any] = {
-            "presented": True,
+            "presented": self.cookie_presented,
             "remember": cookies.is_remembered(jar),
             "refresh_disabled": disable_refresh,
             "read_at": now,
+            "cookieless": via_bearer and not self.cookie_presented,
         }
         browser_cache = BrowserCache.ABSENT
         resolved = None
@@ -269,7 +293,7 @@ class SessionState:
         self._outcome = Outcome(
             Source.CREATED,
             resolved=resolved,
-            presented=self.presented,
+            presented=self.cookie_presented,
             browser_cache=BrowserCache.UNUSABLE
             if cookies.has_cache(self.request.COOKIES)
             else BrowserCache.ABSENT,
@@ -277,6 +301,17 @@ class SessionState:
             read_at=timezone.now(),
         )
         return resolved
+
+    def rewrite(self, resolved: ResolvedSession) -> None:
+        """The session's row changed during this request (``/update-session``): the browser gets
+        its token cookie re-set and a new cookie cache, as Better Auth's ``setSessionCookie``
+        writes them (a bearer client gets ``set-auth-token``)."""
+        outcome = self._outcome
+        if outcome is None or outcome.resolved is None:
+            raise RuntimeError("rewrite() needs the request's session resolved first")
+        self._outcome = outcome._replace(
+            source=Source.DATABASE, resolved=resolved, refreshed=True, refresh_disabled=False
+        )
 
     @sensitive_variables()
     def end(self) -> None:
@@ -306,6 +341,10 @@ class SessionState:
         if outcome is None:
             return
         jar = self.request.COOKIES
+        if outcome.cookieless:
+            if outcome.sets_token and outcome.resolved is not None:
+                bearer.expose_token(response, outcome.resolved.token)
+            return
         if outcome.source is Source.CACHE and not (outcome.refreshed or outcome.touched):
             return  # the usual hit: the browser already holds what it needs
         if outcome.clears_all:
@@ -323,7 +362,9 @@ class SessionState:
                 resolved.token,
                 max_age=max(0, math.ceil(remaining / timedelta(seconds=1))),
                 remember=outcome.remember,
+                cookies=jar,
             )
+            bearer.expose_token(response, resolved.token)
         if outcome.writes_cache:
             user = self.user_payload(resolved)
             try:

@@ -18,6 +18,7 @@ _VIEWS = [
     views.RevokeOtherSessionsView,
     views.RevokeSessionsView,
     views.ChangePasswordView,
+    views.UpdateSessionView,
 ]
 
 if apps.is_installed("django_authsession.activity"):

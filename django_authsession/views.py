@@ -39,6 +39,7 @@ from . import (
     ratelimit,
     receivers,
     security,
+    session_fields,
     sessions,
 )
 from .adapter import EmailTaken, get_adapter
@@ -48,6 +49,7 @@ from .exceptions import (
     AuthError,
     exception_handler,
     invalid_credentials,
+    session_not_fresh,
     unauthorized,
     user_exists,
 )
@@ -135,6 +137,14 @@ class AuthView(APIView):
         resolved = self.state.get()
         if resolved is None:
             raise unauthorized()
+        return resolved
+
+    def require_fresh_session(self) -> ResolvedSession:
+        """A session signed in less than ``AUTHSESSION_FRESH_AGE`` ago (Better Auth's
+        ``freshSessionMiddleware``), else 403 ``SESSION_NOT_FRESH``."""
+        resolved = self.require_session()
+        if not sessions.is_fresh(resolved.session):
+            raise session_not_fresh()
         return resolved
 
 
@@ -421,13 +431,14 @@ class ChangePasswordView(AuthView):
 
 
 class ListSessionsView(AuthView):
-    """``GET /list-sessions``: the user's active sessions; only the caller's own has a token."""
+    """``GET /list-sessions``: the user's active sessions; only the caller's own has a token.
+    Needs a fresh session, as Better Auth's does (``freshSessionMiddleware``)."""
 
     endpoint = endpoints.LIST_SESSIONS
 
     @method_decorator(sensitive_variables())  # the list holds this browser's raw token
     def get(self, request: Request) -> HttpResponse:
-        current = self.require_session()
+        current = self.require_fresh_session()
         rows = sessions.list_user_sessions(current.session.user_id)
         data = [
             {
@@ -443,7 +454,8 @@ class ListSessionsView(AuthView):
 
 
 class RevokeSessionView(AuthView):
-    """``POST /revoke-session`` with ``{"token"}`` or ``{"id"}`` of one of the user's sessions."""
+    """``POST /revoke-session`` with ``{"token"}`` or ``{"id"}`` of one of the user's sessions;
+    ``{"status": true}`` also when it names no session of the caller's."""
 
     endpoint = endpoints.REVOKE_SESSION
 
@@ -457,11 +469,12 @@ class RevokeSessionView(AuthView):
             token=form.validated_data.get("token"),
             pk=form.validated_data.get("id"),
         )
-        if target is None:
-            raise AuthError(400, "SESSION_NOT_FOUND", "Session not found")
-        sessions.revoke_sessions([target], reason="revoke-session", request=request._request)
-        if target.pk == current.session.pk:
-            self.state.end()
+        # Unknown, expired or another user's: the same answer as a revoked one, as Better Auth
+        # gives (a client with a stale list shows no error, and the answer reveals nothing).
+        if target is not None:
+            sessions.revoke_sessions([target], reason="revoke-session", request=request._request)
+            if target.pk == current.session.pk:
+                self.state.end()
         return Response({"status": True})
 
 
@@ -489,3 +502,35 @@ class RevokeSessionsView(AuthView):
         )
         self.state.end()
         return Response({"status": True})
+
+
+class UpdateSessionView(AuthView):
+    """``POST /update-session`` (``updateSession``): set the project's session fields
+    (``AUTHSESSION_SESSION_FIELDS``) on the current session, as Better Auth's endpoint does:
+    undeclared keys are ignored, fields declared ``"input": False`` are refused, and the answer
+    is ``{"session": ...}`` with new cookies (a new cookie cache carrying the fields)."""
+
+    endpoint = endpoints.UPDATE_SESSION
+
+    def post(self, request: Request) -> HttpResponse:
+        current = self.require_session()
+        raw = request.data
+        body = raw.dict() if isinstance(raw, QueryDict) else raw
+        try:
+            changes = session_fields.parse_update(body)
+            if not changes:
+                raise session_fields.FieldError("NO_FIELDS_TO_UPDATE", "No fields to update")
+            session = sessions.update_fields(current, changes)
+        except session_fields.FieldError as exc:
+            raise AuthError(400, exc.code, exc.message) from exc
+        if session is None:  # revoked while this request ran
+            self.state.end()
+            raise AuthError(401, "FAILED_TO_GET_SESSION", "Failed to get session")
+        updated = ResolvedSession(
+            token=current.token,
+            session=session,
+            cached_user=current.cached_user,
+            serialized_user=current.serialized_user,
+        )
+        self.state.rewrite(updated)
+        return _no_store(Response({"session": better_auth_session(session, current.token)}))

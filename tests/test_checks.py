@@ -363,3 +363,55 @@ def test_example_project_in_production_reports_nothing_of_ours() -> None:
     assert "django_authsession." not in _example_deploy_check(REDIS_URL=os.environ["REDIS_URL"])
     # The same command does report ours when the marks are per process.
     assert "django_authsession.E009" in _example_deploy_check()
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        ["activeOrganizationId"],
+        {"activeOrganizationId": {"type": "uuid"}},
+        {"activeOrganizationId": "string"},
+        {"token": {"type": "string"}},
+        {"createdAt": {"type": "date"}},
+        {"seats": {"type": "number", "default": "one"}},
+        {"seats": {"type": "number", "inptu": True}},
+    ],
+)
+def test_e032_session_fields(settings, fields) -> None:
+    settings.AUTHSESSION_SESSION_FIELDS = fields
+    assert "django_authsession.E032" in ids()
+
+
+def test_e032_passes_a_well_formed_declaration(settings) -> None:
+    settings.AUTHSESSION_SESSION_FIELDS = {
+        "activeOrganizationId": {"type": "string", "default": None, "input": True},
+        "seats": {"type": "number", "default": 3, "input": False, "required": True},
+        "tags": {"type": "string[]", "default": []},
+    }
+    assert ids() == set()
+
+
+@pytest.mark.parametrize("value", [-1, "1 day", 1.5, True])
+def test_e033_fresh_age(settings, value) -> None:
+    settings.AUTHSESSION_FRESH_AGE = value
+    assert "django_authsession.E033" in ids()
+
+
+@pytest.mark.parametrize("entry", ["https://app.example", "myapp", "*://", "myapp://*.example"])
+def test_e034_native_origins(settings, entry) -> None:
+    settings.AUTHSESSION_TRUSTED_NATIVE_ORIGINS = [entry]
+    assert "django_authsession.E034" in ids()
+
+
+def test_w021_expo_go_trusted_in_production(settings) -> None:
+    settings.AUTHSESSION_TRUSTED_NATIVE_ORIGINS = ["myapp://"]
+    assert "django_authsession.W021" not in ids(deploy=True)
+    settings.AUTHSESSION_TRUSTED_NATIVE_ORIGINS = ["myapp://", "exp://"]
+    assert "django_authsession.W021" in ids(deploy=True)
+
+
+def test_w022_fresh_age_not_shorter_than_the_session(settings) -> None:
+    settings.AUTHSESSION_FRESH_AGE = 604800
+    assert "django_authsession.W022" in ids()
+    settings.AUTHSESSION_FRESH_AGE = 0
+    assert "django_authsession.W022" not in ids()

@@ -77,14 +77,25 @@ def test_revoke_session_by_id_and_by_token(user) -> None:
 
 
 def test_cannot_revoke_another_users_session(user) -> None:
-    _, mine = create_session(user)
-    theirs, _ = create_session(UserFactory())
-    response = holding(mine).post(
-        "/api/auth/revoke-session", {"id": str(theirs.pk)}, content_type="application/json"
-    )
-    assert response.status_code == 400
-    assert response.json()["code"] == "SESSION_NOT_FOUND"
+    """Another user's session is left alone, and the answer is the one an unknown session gets
+    (Better Auth's ``{"status": true}``), so it tells nothing about that session."""
+    mine_row, mine = create_session(user)
+    theirs, their_token = create_session(UserFactory())
+    client = holding(mine)
+    answers = [
+        client.post("/api/auth/revoke-session", body, content_type="application/json")
+        for body in (
+            {"id": str(theirs.pk)},
+            {"token": their_token},
+            {"id": "00000000-0000-0000-0000-000000000000"},
+            {"token": "x" * 32},
+        )
+    ]
+    assert {(a.status_code, a.content) for a in answers} == {(200, b'{"status":true}')}
+    # The caller's own session goes on.
+    assert not any(cleared(a, cookies.token_cookie_name()) for a in answers)
     assert Session.objects.filter(pk=theirs.pk).exists()
+    assert Session.objects.filter(pk=mine_row.pk).exists()
 
 
 @pytest.mark.parametrize("payload", [{}, {"id": "not-a-uuid"}])
@@ -128,3 +139,25 @@ def test_revoke_sessions_ends_all_including_current(user) -> None:
     assert response.json() == {"status": True}
     assert cleared(response, cookies.token_cookie_name())
     assert list(Session.objects.values_list("pk", flat=True)) == [untouched.pk]
+
+
+@pytest.mark.parametrize("value", [False, True, 0, 7, 1.5])
+def test_revoke_session_id_must_be_a_string(user, value) -> None:
+    """DRF's UUIDField reads integers (and booleans) as UUIDs; the schema says a string."""
+    _, mine = create_session(user)
+    response = holding(mine).post(
+        "/api/auth/revoke-session", {"id": value}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "VALIDATION_ERROR"
+
+
+def test_revoke_session_empty_form_id_is_refused(user) -> None:
+    _, mine = create_session(user)
+    response = holding(mine).post(
+        "/api/auth/revoke-session",
+        "id=&token=0",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "VALIDATION_ERROR"

@@ -498,15 +498,21 @@ def test_auth_login_matches_sign_in_cookies_signals_and_writes(client, make_clie
     assert answer["session"]["id"] == helper.json()["session"]
 
 
-def test_auth_login_replaces_the_browsers_session_and_remember_false(client) -> None:
+def test_auth_login_renews_the_same_users_session_and_remember_false(client) -> None:
+    """Signing the same user in again renews the browser's session in place (a new token in
+    the same row); another user's sign-in replaces it."""
     user = make_user()
     client.post("/plain/project-login/", {"user": user.pk})
     first = Session.objects.get()
     response = client.post("/plain/project-login/", {"user": user.pk, "remember": "0"})
-    assert not Session.objects.filter(pk=first.pk).exists()
-    assert Session.objects.count() == 1
+    renewed = Session.objects.get()
+    assert renewed.pk == first.pk and renewed.token != first.token
+    assert not renewed.remember_me
     assert cookies.dont_remember_cookie_name() in response.cookies
     assert response.cookies[cookies.token_cookie_name()]["max-age"] == ""
+    client.post("/plain/project-login/", {"user": make_user().pk})
+    assert not Session.objects.filter(pk=first.pk).exists()
+    assert Session.objects.count() == 1
 
 
 def test_auth_login_refuses_an_inactive_user(rf) -> None:

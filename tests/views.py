@@ -19,6 +19,8 @@ from rest_framework.views import APIView
 from django_authsession.auth import login as authsession_login
 from django_authsession.auth import logout as authsession_logout
 from django_authsession.authentication import AuthSessionAuthentication
+from django_authsession.exceptions import exception_handler
+from django_authsession.permissions import RequireFreshSession, fresh_session_required
 
 
 class MeView(APIView):
@@ -135,3 +137,29 @@ def django_login_then_fail_view(request: HttpRequest) -> HttpResponse:
     user = authenticate(request, **_credentials(request))
     django_login(request, user)
     return HttpResponse("down", status=503)
+
+
+class FreshView(APIView):
+    """A project's sensitive DRF view: a session signed in less than the fresh age ago."""
+
+    authentication_classes = [AuthSessionAuthentication]
+    permission_classes = [IsAuthenticated, RequireFreshSession]
+
+    def get_exception_handler(self) -> Any:
+        return exception_handler
+
+    def get(self, request: Request) -> Response:
+        return Response({"fresh": True})
+
+    def post(self, request: Request) -> Response:
+        return Response({"fresh": True})
+
+
+@fresh_session_required
+def fresh_plain_view(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"fresh": True})
+
+
+@fresh_session_required
+async def fresh_async_view(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"fresh": True})

@@ -12,3 +12,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Fuzzed sign-ins fail by the thousand against a handful of generated emails: the per-account
 # limit (tested in tests/test_account_limit.py) would answer 429 to most of them.
 AUTHSESSION_ACCOUNT_FAILURE_LIMIT = None
+# Session fields, so /update-session has something to set and something to refuse.
+AUTHSESSION_SESSION_FIELDS = {
+    "activeOrganizationId": {"type": "string", "default": None, "input": True},
+    "role": {"type": "string", "default": "member", "input": False},
+}

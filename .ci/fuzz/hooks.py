@@ -25,6 +25,7 @@ NEEDS_SESSION = [
     "securityEvents",
     "knownDevices",
     "forgetDevice",
+    "updateSession",
 ]
 
 

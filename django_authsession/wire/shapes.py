@@ -71,13 +71,26 @@ def documented_session(session: Any, token: str) -> dict[str, Any]:
         "user_agent": session.user_agent,
         "created_at": iso_ms(session.created_at),
         "updated_at": iso_ms(session.updated_at),
+        **_field_values(session),
     }
+
+
+def _field_values(session: Any) -> dict[str, Any]:
+    """The project's session fields (``Session.field_values``), after the core keys."""
+    values: dict[str, Any] | None = getattr(session, "field_values", None)
+    return values or {}
+
+
+_BETTER_AUTH_SESSION_KEYS = frozenset(
+    ("id", "userId", "token", "expiresAt", "ipAddress", "userAgent", "createdAt", "updatedAt")
+)
 
 
 def documented_from_better_auth(session: dict[str, Any]) -> dict[str, Any]:
     """The documented session object from Better Auth's (a cookie cache's), as
-    :func:`documented_session` writes it, without parsing the dates back."""
-    return {
+    :func:`documented_session` writes it, without parsing the dates back. Keys beyond Better
+    Auth's core ones are the project's session fields, kept as they are."""
+    documented = {
         "id": session["id"],
         "user_id": session["userId"],
         "token": session["token"],
@@ -87,6 +100,8 @@ def documented_from_better_auth(session: dict[str, Any]) -> dict[str, Any]:
         "created_at": session["createdAt"],
         "updated_at": session["updatedAt"],
     }
+    documented.update((k, v) for k, v in session.items() if k not in _BETTER_AUTH_SESSION_KEYS)
+    return documented
 
 
 def better_auth_session(session: Any, token: str | None) -> dict[str, Any]:
@@ -101,6 +116,7 @@ def better_auth_session(session: Any, token: str | None) -> dict[str, Any]:
         "userAgent": session.user_agent,
         "createdAt": iso_ms(session.created_at),
         "updatedAt": iso_ms(session.updated_at),
+        **_field_values(session),
     }
     if token is None:
         del data["token"]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import ssl
@@ -117,8 +118,17 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
 @pytest.fixture(scope="module")
 def asgi_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of uvicorn serving Django's ASGI application."""
+    yield from start_asgi_server(tmp_path_factory)
+
+
+def start_asgi_server(
+    tmp_path_factory: pytest.TempPathFactory, extra_settings: dict[str, Any] | None = None
+) -> Iterator[str]:
+    """Start uvicorn (with ``extra_settings`` on top of the test run's), yield its base URL,
+    stop it."""
     pytest.importorskip("uvicorn")
-    with uvicorn_server(tmp_path_factory.mktemp("asgi") / "db.sqlite3") as url:
+    extra_env = {"AUTHSESSION_E2E_SETTINGS": json.dumps(extra_settings)} if extra_settings else None
+    with uvicorn_server(tmp_path_factory.mktemp("asgi") / "db.sqlite3", extra_env=extra_env) as url:
         yield url
 
 

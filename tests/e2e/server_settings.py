@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from importlib import import_module
 
@@ -10,3 +11,6 @@ _base = import_module(os.environ.get("AUTHSESSION_E2E_BASE_SETTINGS", "tests.set
 globals().update({name: value for name, value in vars(_base).items() if name.isupper()})
 
 AUTHSESSION_USE_SECURE_COOKIES = False  # plain http on 127.0.0.1, as a browser in development
+
+# Extra settings of one test module's server, as JSON (AUTHSESSION_E2E_SETTINGS).
+globals().update(json.loads(os.environ.get("AUTHSESSION_E2E_SETTINGS", "{}")))
