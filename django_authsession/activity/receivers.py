@@ -47,6 +47,9 @@ UID = "authsession_activity."
 
 def connect() -> None:
     signals.session_created.connect(on_session_created, dispatch_uid=UID + "created")
+    signals.session_reauthenticated.connect(
+        on_session_reauthenticated, dispatch_uid=UID + "reauthenticated"
+    )
     signals.session_revoked.connect(on_session_revoked, dispatch_uid=UID + "revoked")
     signals.session_refused.connect(on_session_refused, dispatch_uid=UID + "refused")
     signals.password_changed.connect(on_password_changed, dispatch_uid=UID + "password")
@@ -101,6 +104,14 @@ def on_session_created(
         device = read_device(request)
         if device is not None:
             _see_device(request, session.user, device, session.location)
+
+
+def on_session_reauthenticated(
+    sender: Any, session: Session, request: HttpRequest | None = None, **kw: Any
+) -> None:
+    """Signing in again from a browser that holds the user's session renews that session in
+    place: still a sign-in in the history (``how`` says so)."""
+    on_session_created(sender, session, request=request, how="reauthenticated")
 
 
 def on_session_revoked(

@@ -11,6 +11,7 @@ from typing import Any
 from django.utils.dateparse import parse_datetime
 
 __all__ = [
+    "ACTIVITY_SESSION_KEYS",
     "BETTER_AUTH_USER_ALIASES",
     "better_auth_session",
     "better_auth_user",
@@ -84,6 +85,9 @@ def _field_values(session: Any) -> dict[str, Any]:
 _BETTER_AUTH_SESSION_KEYS = frozenset(
     ("id", "userId", "token", "expiresAt", "ipAddress", "userAgent", "createdAt", "updatedAt")
 )
+# Carried by the cookie cache for watched sessions (:func:`better_auth_session`), and not part
+# of the documented session object.
+ACTIVITY_SESSION_KEYS = frozenset(("lastActiveAt", "location"))
 
 
 def documented_from_better_auth(session: dict[str, Any]) -> dict[str, Any]:
@@ -100,7 +104,11 @@ def documented_from_better_auth(session: dict[str, Any]) -> dict[str, Any]:
         "created_at": session["createdAt"],
         "updated_at": session["updatedAt"],
     }
-    documented.update((k, v) for k, v in session.items() if k not in _BETTER_AUTH_SESSION_KEYS)
+    documented.update(
+        (k, v)
+        for k, v in session.items()
+        if k not in _BETTER_AUTH_SESSION_KEYS and k not in ACTIVITY_SESSION_KEYS
+    )
     return documented
 
 
