@@ -23,12 +23,15 @@ __all__ = [
     "clear_cache",
     "cookie_name",
     "data_cookie_name",
+    "delete",
     "dont_remember_cookie_name",
     "has_cache",
     "is_remembered",
     "read_cache",
     "read_token",
+    "read_signed",
     "set_cache",
+    "set_signed",
     "set_token",
     "token_cookie_name",
 ]
@@ -80,7 +83,7 @@ def _set(response: HttpResponseBase, name: str, value: str, max_age: int | None)
     )
 
 
-def _delete(response: HttpResponseBase, name: str) -> None:
+def delete(response: HttpResponseBase, name: str) -> None:
     # Same attributes as when set: browsers match on name, path and (for __Secure-) Secure.
     attrs = attributes()
     response.delete_cookie(
@@ -148,6 +151,20 @@ def has_cache(cookies: Mapping[str, str]) -> bool:
     return bool(chunks.chunk_names(cookies, data_cookie_name()))
 
 
+def set_signed(response: HttpResponseBase, suffix: str, value: str, *, max_age: int | None) -> None:
+    """A signed cookie ``<prefix>.<suffix>`` with the session cookies' attributes (Better
+    Auth's ``setSignedCookie``), such as the admin's parked session during impersonation."""
+    _set(response, cookie_name(suffix), sign_cookie_value(value), max_age)
+
+
+def read_signed(cookies: Mapping[str, str], suffix: str) -> str | None:
+    """The value of a well-signed ``<prefix>.<suffix>`` cookie, else ``None``."""
+    value = cookies.get(cookie_name(suffix))
+    if not value or len(value) > MAX_SIGNED_VALUE_LENGTH:
+        return None
+    return unsign_cookie_value(value, app_settings.SECRETS)
+
+
 def set_token(
     response: HttpResponseBase, token: str, *, max_age: int, remember: bool = True
 ) -> None:
@@ -175,22 +192,22 @@ def set_cache(
     parts = chunks.split_chunks(data_cookie_name(), value, max_age=max_age, attributes=attributes())
     for name in chunks.chunk_names(cookies, data_cookie_name()):
         if name not in parts:
-            _delete(response, name)
+            delete(response, name)
     for name, part in parts.items():
         _set(response, name, part, max_age)
 
 
 def clear_cache(response: HttpResponseBase, cookies: Mapping[str, str]) -> None:
     for name in chunks.chunk_names(cookies, data_cookie_name()):
-        _delete(response, name)
+        delete(response, name)
 
 
 def clear_all(response: HttpResponseBase, request: HttpRequest) -> None:
     """Clear every session cookie; chunked caches by the names the browser actually sent."""
-    _delete(response, token_cookie_name())
-    _delete(response, data_cookie_name())
+    delete(response, token_cookie_name())
+    delete(response, data_cookie_name())
     if dont_remember_cookie_name() in request.COOKIES:
-        _delete(response, dont_remember_cookie_name())
+        delete(response, dont_remember_cookie_name())
     for name in chunks.chunk_names(request.COOKIES, data_cookie_name()):
         if name != data_cookie_name():
-            _delete(response, name)
+            delete(response, name)

@@ -161,6 +161,19 @@ class Session(models.Model):
         db_column="password_digest",
         help_text=_("Keyed digest of the user's password state when the session started."),
     )
+    # Better Auth's admin plugin column: the admin who started this session as ``user``
+    # (impersonation). Null for every ordinary session; an impersonation session ends with
+    # its admin (deleting the admin deletes it, revoking the admin's sessions revokes it).
+    impersonated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("impersonated by"),
+        db_column="impersonated_by",
+        db_index=False,  # declared in Meta.indexes
+    )
 
     objects = SessionQuerySet.as_manager()
 
@@ -172,6 +185,11 @@ class Session(models.Model):
         indexes: ClassVar[list[models.Index]] = [
             models.Index(fields=["user"], name="session_user_id_idx"),
             models.Index(fields=["expires_at"], name="session_expires_at_idx"),
+            models.Index(
+                fields=["impersonated_by"],
+                name="session_impersonated_by_idx",
+                condition=models.Q(impersonated_by__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -32,6 +32,8 @@ from .conf import app_settings
 
 SECURITY_SCHEME = "sessionCookie"
 VIEWS = "django_authsession.views"
+ADMIN_APP = "django_authsession.admin_api"
+ADMIN_VIEWS = f"{ADMIN_APP}.views"
 
 # -- Bodies -------------------------------------------------------------------------------------
 # Documentation-only serializers: the views write these shapes directly (serializers.py).
@@ -201,6 +203,83 @@ class ChangePasswordRequestSerializer(serializers.Serializer[Any]):
         return fields
 
 
+# -- The admin API (django_authsession.admin_api) -------------------------------------------------
+
+
+class AdminUserSerializer(BetterAuthUserSerializer):
+    """Better Auth's user object with the admin plugin's ban fields."""
+
+    banned = serializers.BooleanField()
+    banReason = serializers.CharField(allow_null=True)
+    banExpires = serializers.DateTimeField(allow_null=True, help_text="Null: until unbanned.")
+
+
+class AdminSessionSerializer(SessionSerializer):
+    """A session as the admin sees it: ``token`` is the session's id (never a token), which
+    ``revoke-user-session`` accepts as ``sessionToken``."""
+
+    token = serializers.CharField(help_text="The session's id, never its token.")
+    impersonatedBy = serializers.CharField(
+        required=False, help_text="The admin impersonating the user; only on such sessions."
+    )
+
+
+class ImpersonationSessionSerializer(SessionSerializer):
+    token = serializers.CharField(
+        help_text="The raw token of the new session (bearer clients switch to it)."
+    )
+    impersonatedBy = serializers.CharField(required=False, help_text="The admin's user id.")
+
+
+class UserIdRequestSerializer(serializers.Serializer[Any]):
+    userId = serializers.CharField(
+        max_length=255, validators=[NO_NUL], help_text="The user's `id`."
+    )
+
+
+class RevokeUserSessionRequestSerializer(serializers.Serializer[Any]):
+    sessionToken = serializers.CharField(
+        min_length=1,
+        max_length=256,
+        validators=[NO_NUL],
+        help_text="A session's token, or its id as `list-user-sessions` gives it.",
+    )
+
+
+class BanUserRequestSerializer(UserIdRequestSerializer):
+    banReason = serializers.CharField(
+        required=False, max_length=1024, validators=[NO_NUL], allow_blank=True
+    )
+    banExpiresIn = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=100 * 365 * 86400,
+        help_text="Seconds until the ban ends; absent, 0 or null: "
+        "AUTHSESSION_DEFAULT_BAN_EXPIRES_IN (None: until lifted).",
+    )
+
+
+class ListUserSessionsResponseSerializer(serializers.Serializer[Any]):
+    sessions = AdminSessionSerializer(many=True)
+
+
+class AdminUserResponseSerializer(serializers.Serializer[Any]):
+    user = AdminUserSerializer()
+
+
+class ImpersonateResponseSerializer(serializers.Serializer[Any]):
+    session = ImpersonationSessionSerializer()
+    user = AdminUserSerializer()
+
+
+class StopImpersonatingResponseSerializer(serializers.Serializer[Any]):
+    session = SessionSerializer(
+        allow_null=True, help_text="The admin's restored session (with its token), or null."
+    )
+    user = AdminUserSerializer(allow_null=True)
+
+
 class NullableGetSessionExtension(OpenApiSerializerExtension):  # type: ignore[no-untyped-call]
     """The answer of ``/get-session`` without a session is the JSON literal ``null``."""
 
@@ -254,6 +333,17 @@ ERROR_MESSAGES: Mapping[str, str] = {
     "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL": "the email is taken",
     "TOO_MANY_REQUESTS": "the rate limit (AUTHSESSION_RATE_LIMITS) is reached",
     "RATE_LIMIT_UNAVAILABLE": "the rate-limit counters' cache is unreachable (Retry-After: 30)",
+    "BANNED_USER": "the user is banned (AUTHSESSION_BANNED_USER_MESSAGE)",
+    "USER_NOT_FOUND": "no user has that id",
+    "YOU_ARE_NOT_ALLOWED_TO_LIST_USERS_SESSIONS": "not staff, or no view_session permission",
+    "YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS": "not staff, or no delete_session permission",
+    "YOU_ARE_NOT_ALLOWED_TO_BAN_USERS": "not staff, or no change permission on the user model",
+    "YOU_CANNOT_BAN_YOURSELF": "the userId is the caller's",
+    "YOU_CANNOT_BAN_ADMINS": "the user holds rights the caller lacks",
+    "YOU_ARE_NOT_ALLOWED_TO_IMPERSONATE_USERS": "not staff, or no impersonate permission",
+    "YOU_CANNOT_IMPERSONATE_ADMINS": "the user holds rights the caller lacks",
+    "YOU_CANNOT_IMPERSONATE_YOURSELF": "the userId is the caller's",
+    "NOT_IMPERSONATING": "this session is not an impersonation",
 }
 
 RESPONSE_HEADERS = [
@@ -383,6 +473,18 @@ class Endpoint:
     links: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     tag: str = "Better Auth"
     sets_cookies: bool = False
+    module: str = VIEWS  # where ``view`` lives
+
+    @property
+    def served(self) -> bool:
+        """The admin API's endpoints exist only where its app is installed."""
+        from django.apps import apps
+
+        return self.module == VIEWS or apps.is_installed(ADMIN_APP)
+
+    @property
+    def view_path(self) -> str:
+        return f"{self.module}.{self.view}"
 
     def schema_kwargs(self) -> dict[str, Any]:
         responses: dict[int, Any] = {
@@ -446,7 +548,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         response=SignInResponseSerializer,
         errors=merge_errors(
             BODY,
-            {401: ("INVALID_EMAIL_OR_PASSWORD",), 403: ("INVALID_CALLBACKURL",)},
+            {401: ("INVALID_EMAIL_OR_PASSWORD",), 403: ("INVALID_CALLBACKURL", "BANNED_USER")},
             ORIGIN,
             CREDENTIAL_CHECK,
         ),
@@ -547,6 +649,135 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 )
 
 
+ADMIN_ERRORS = merge_errors(NEEDS_SESSION, BODY, ORIGIN)
+ADMIN_DOC = " Needs a staff user with the permission named in docs/howto/admin-api.md."
+
+ADMIN_ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        view="ListUserSessionsView",
+        module=ADMIN_VIEWS,
+        operation_id="adminListUserSessions",
+        summary="List a user's sessions (admin)",
+        description="Impersonation sessions included; no token is shown." + ADMIN_DOC,
+        request=UserIdRequestSerializer,
+        response=ListUserSessionsResponseSerializer,
+        errors=merge_errors(ADMIN_ERRORS, {403: ("YOU_ARE_NOT_ALLOWED_TO_LIST_USERS_SESSIONS",)}),
+        needs_session=True,
+        tag="Admin",
+    ),
+    Endpoint(
+        view="RevokeUserSessionView",
+        module=ADMIN_VIEWS,
+        operation_id="revokeUserSession",
+        summary="Revoke one session of any user (admin)",
+        description=(
+            "Success whether or not the session exists, as Better Auth answers." + ADMIN_DOC
+        ),
+        request=RevokeUserSessionRequestSerializer,
+        response=SuccessSerializer,
+        errors=merge_errors(ADMIN_ERRORS, {403: ("YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS",)}),
+        needs_session=True,
+        tag="Admin",
+    ),
+    Endpoint(
+        view="RevokeUserSessionsView",
+        module=ADMIN_VIEWS,
+        operation_id="revokeUserSessions",
+        summary="Revoke every session of a user (admin)",
+        description="Also the impersonation sessions the user started." + ADMIN_DOC,
+        request=UserIdRequestSerializer,
+        response=SuccessSerializer,
+        errors=merge_errors(ADMIN_ERRORS, {403: ("YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS",)}),
+        needs_session=True,
+        tag="Admin",
+    ),
+    Endpoint(
+        view="BanUserView",
+        module=ADMIN_VIEWS,
+        operation_id="banUser",
+        summary="Ban a user (admin)",
+        description=(
+            "Every session of the user ends now; sign-in answers 403 BANNED_USER until the "
+            "ban expires or is lifted." + ADMIN_DOC
+        ),
+        request=BanUserRequestSerializer,
+        response=AdminUserResponseSerializer,
+        errors=merge_errors(
+            ADMIN_ERRORS,
+            {
+                400: ("YOU_CANNOT_BAN_YOURSELF",),
+                403: ("YOU_ARE_NOT_ALLOWED_TO_BAN_USERS", "YOU_CANNOT_BAN_ADMINS"),
+                404: ("USER_NOT_FOUND",),
+            },
+        ),
+        needs_session=True,
+        tag="Admin",
+    ),
+    Endpoint(
+        view="UnbanUserView",
+        module=ADMIN_VIEWS,
+        operation_id="unbanUser",
+        summary="Lift a user's ban (admin)",
+        description="The user may sign in again." + ADMIN_DOC,
+        request=UserIdRequestSerializer,
+        response=AdminUserResponseSerializer,
+        errors=merge_errors(
+            ADMIN_ERRORS,
+            {403: ("YOU_ARE_NOT_ALLOWED_TO_BAN_USERS",), 404: ("USER_NOT_FOUND",)},
+        ),
+        needs_session=True,
+        tag="Admin",
+    ),
+    Endpoint(
+        view="ImpersonateUserView",
+        module=ADMIN_VIEWS,
+        operation_id="impersonateUser",
+        summary="Impersonate a user (admin)",
+        description=(
+            "Starts a session as the user, marked `impersonatedBy`, lasting "
+            "AUTHSESSION_IMPERSONATION_SESSION_DURATION; the admin's session is parked in the "
+            "`admin_session` cookie. The new token is also in `session.token` and the "
+            "`set-auth-token` header, for bearer clients. Refused for yourself and for a user "
+            "with rights the admin lacks." + ADMIN_DOC
+        ),
+        request=UserIdRequestSerializer,
+        response=ImpersonateResponseSerializer,
+        errors=merge_errors(
+            ADMIN_ERRORS,
+            {
+                400: ("YOU_CANNOT_IMPERSONATE_YOURSELF",),
+                403: (
+                    "YOU_ARE_NOT_ALLOWED_TO_IMPERSONATE_USERS",
+                    "YOU_CANNOT_IMPERSONATE_ADMINS",
+                    "BANNED_USER",
+                ),
+                404: ("USER_NOT_FOUND",),
+            },
+        ),
+        needs_session=True,
+        sets_cookies=True,
+        tag="Admin",
+    ),
+    Endpoint(
+        view="StopImpersonatingView",
+        module=ADMIN_VIEWS,
+        operation_id="stopImpersonating",
+        summary="Stop impersonating (admin)",
+        description=(
+            "Ends the impersonation session and restores the admin's parked session with its "
+            "own lifetime; both keys are null when that session is gone (signed out). No body "
+            "needed."
+        ),
+        response=StopImpersonatingResponseSerializer,
+        errors=merge_errors(NEEDS_SESSION, {400: ("NOT_IMPERSONATING",)}, ORIGIN),
+        needs_session=True,
+        sets_cookies=True,
+        tag="Admin",
+    ),
+)
+ENDPOINTS = ENDPOINTS + ADMIN_ENDPOINTS
+
+
 class DescribedSchema(AutoSchema):
     """drf-spectacular's AutoSchema with the endpoint's operation id and links (extend_schema
     takes an operation id only on methods, and has no links)."""
@@ -593,7 +824,7 @@ def _view_extension(endpoint: Endpoint) -> type[OpenApiViewExtension]:
         f"{endpoint.view}Schema",
         (OpenApiViewExtension,),
         {
-            "target_class": f"{VIEWS}.{endpoint.view}",
+            "target_class": endpoint.view_path,
             "optional": True,
             "view_replacement": view_replacement,
             "__module__": __name__,
@@ -601,7 +832,7 @@ def _view_extension(endpoint: Endpoint) -> type[OpenApiViewExtension]:
     )
 
 
-VIEW_EXTENSIONS = [_view_extension(endpoint) for endpoint in ENDPOINTS]
+VIEW_EXTENSIONS = [_view_extension(endpoint) for endpoint in ENDPOINTS if endpoint.served]
 
 
 def only_authsession_endpoints(
@@ -609,7 +840,7 @@ def only_authsession_endpoints(
 ) -> list[tuple[str, str, str, Any]]:
     """drf-spectacular preprocessing hook: keep the endpoints described above, wherever the
     project mounted them."""
-    described = {f"{VIEWS}.{endpoint.view}" for endpoint in ENDPOINTS}
+    described = {endpoint.view_path for endpoint in ENDPOINTS}
     return [
         entry
         for entry in endpoints

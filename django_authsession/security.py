@@ -13,12 +13,15 @@ from .client_ip import get_client_ip
 
 __all__ = [
     "FORGED_SIGNATURE",
+    "IMPERSONATION_STARTED",
+    "IMPERSONATION_STOPPED",
     "MARK_STORE_FAILURE",
     "ORIGIN_REFUSED",
     "RATE_LIMITED",
     "RATE_LIMIT_STORE_FAILURE",
     "REVOKED_REPLAY",
     "UNKNOWN_CLIENT_ADDRESS",
+    "USER_BANNED",
     "log_event",
     "logger",
 ]
@@ -33,6 +36,10 @@ ORIGIN_REFUSED = "origin_refused"
 MARK_STORE_FAILURE = "mark_store_failure"
 UNKNOWN_CLIENT_ADDRESS = "unknown_client_address"
 RATE_LIMIT_STORE_FAILURE = "rate_limit_store_failure"
+# The admin API (django_authsession.admin_api): who did what to whom, by primary keys.
+USER_BANNED = "user_banned"
+IMPERSONATION_STARTED = "impersonation_started"
+IMPERSONATION_STOPPED = "impersonation_stopped"
 
 
 def log_event(

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, connections, router, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.base import ModelState
 from django.http import HttpRequest
 from django.utils import timezone
@@ -33,6 +33,8 @@ from .wire.shapes import parse_iso
 
 __all__ = [
     "ResolvedSession",
+    "SessionRefused",
+    "add_sign_in_guard",
     "cleanup_expired",
     "create_session",
     "get_user_session",
@@ -53,6 +55,30 @@ USER_AGENT_MAX_LENGTH = 1024
 class StalePassword(Exception):
     """The user's password changed between checking it and creating the session (a sign-in
     racing a password change): the session was not kept."""
+
+
+class SessionRefused(Exception):
+    """A sign-in guard refused a session for this user (a banned user, say); views answer it
+    as ``{"message", "code"}`` with ``status``."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+# Callables ``guard(user)`` run before any session is created (sign-in, sign-up, a project's
+# ``auth.login``, impersonation); one raises :class:`SessionRefused` to refuse. Optional apps
+# (``django_authsession.admin_api``) add theirs in ``ready()``; none run on a request that only
+# reads a session.
+SIGN_IN_GUARDS: list[Callable[[Any], None]] = []
+
+
+def add_sign_in_guard(guard: Callable[[Any], None]) -> None:
+    """Register ``guard`` once (``ready()`` may run more than once in tests)."""
+    if guard not in SIGN_IN_GUARDS:
+        SIGN_IN_GUARDS.append(guard)
 
 
 @dataclass
@@ -89,17 +115,28 @@ def _expires_in(created_at: datetime, now: datetime, seconds: int) -> datetime:
 
 @sensitive_variables("token")
 def create_session(
-    user: Any, request: HttpRequest | None = None, *, remember: bool = True
+    user: Any,
+    request: HttpRequest | None = None,
+    *,
+    remember: bool = True,
+    lifetime: int | None = None,
+    impersonated_by: Any = None,
 ) -> tuple[Session, str]:
     """Create a session for ``user``; returns the row and the raw token (shown once, to the
     browser). Sessions without "remember me" last one update-age and are never extended.
+    ``lifetime`` (seconds) overrides that; ``impersonated_by`` marks an impersonation session
+    started by that admin (a user or its primary key).
 
+    Every sign-in guard runs first (:data:`SIGN_IN_GUARDS`, raising :class:`SessionRefused`).
     The row is bound to the password ``user`` holds (``password_binding``); if the user row
     no longer holds it once the session exists, the session is removed and
     :class:`StalePassword` raised, so a sign-in racing a password change keeps nothing."""
+    for guard in SIGN_IN_GUARDS:
+        guard(user)
     now = timezone.now()
     token = generate_token()
-    lifetime = app_settings.EXPIRES_IN if remember else app_settings.UPDATE_AGE
+    if lifetime is None:
+        lifetime = app_settings.EXPIRES_IN if remember else app_settings.UPDATE_AGE
     session = Session.objects.create(
         token=storage_key(token),
         user=user,
@@ -112,6 +149,7 @@ def create_session(
         updated_at=now,
         remember_me=remember,
         password_digest=password_binding.digest(user),
+        impersonated_by_id=getattr(impersonated_by, "pk", impersonated_by),
     )
     if _password_changed_since_read(user):
         _revoke([(session.pk, session.token, session.user_id)], "password-changed")
@@ -218,7 +256,17 @@ def _cache_row_template() -> tuple[tuple[str, Any], ...]:
 
 
 _FROM_CACHE = frozenset(
-    ("id", "token", "user_id", "expires_at", "ip_address", "user_agent", "created_at", "updated_at")
+    (
+        "id",
+        "token",
+        "user_id",
+        "expires_at",
+        "ip_address",
+        "user_agent",
+        "created_at",
+        "updated_at",
+        "impersonated_by_id",
+    )
 )
 
 
@@ -242,6 +290,7 @@ def session_from_cache(data: Any, token: str, memo: dict[str, Any] | None = None
             "user_agent": str(data.get("userAgent") or ""),
             "created_at": parse_iso(data["createdAt"]),
             "updated_at": parse_iso(data["updatedAt"]),
+            "impersonated_by_id": data.get("impersonatedBy"),
         }
         row = {name: values.get(name) for name, _ in _cache_row_template()}
         if memo is not None:
@@ -336,12 +385,15 @@ def revoke_sessions(sessions: Iterable[Session], *, reason: str) -> int:
 def revoke_user_sessions(
     user_id: Any, *, except_token: str | None = None, reason: str = "revoke-sessions"
 ) -> int:
-    """End every session of the user (or every other one, keeping ``except_token``)."""
+    """End every session of the user (or every other one, keeping ``except_token``). Ending
+    them all also ends the impersonation sessions the user started as an admin: an admin
+    banned, deactivated or signed out everywhere keeps no way in through another account."""
     queryset = _primary_sessions().for_user(user_id)
     if except_token is not None:
         queryset = queryset.exclude(token=storage_key(except_token))
     else:
         revocation.mark_user(user_id)
+        queryset = _primary_sessions().filter(Q(user_id=user_id) | Q(impersonated_by_id=user_id))
     return _revoke(queryset.values_list("pk", "token", "user_id"), reason)
 
 
@@ -349,8 +401,10 @@ def revoke_sessions_of_other_passwords(user: Any, *, password_set: bool = False)
     """End the user's sessions bound to another password state than the user's current one;
     with ``password_set`` (``set_password`` was called) also the unbound ones. One query to
     read the user's sessions, plus the revocation when some are stale."""
-    rows = _primary_sessions().for_user(user.pk).values_list(
-        "pk", "token", "user_id", "password_digest"
+    rows = (
+        _primary_sessions()
+        .for_user(user.pk)
+        .values_list("pk", "token", "user_id", "password_digest")
     )
     stale = [
         (pk, token, user_id)
@@ -360,8 +414,15 @@ def revoke_sessions_of_other_passwords(user: Any, *, password_set: bool = False)
     return _revoke(stale, "password-change")
 
 
-def list_user_sessions(user_id: Any, *, now: datetime | None = None) -> list[Session]:
-    return list(Session.objects.for_user(user_id).active(now or timezone.now()))
+def list_user_sessions(
+    user_id: Any, *, now: datetime | None = None, include_impersonated: bool = False
+) -> list[Session]:
+    """The user's active sessions. Impersonation sessions are left out unless asked for, as
+    Better Auth's admin plugin leaves them out of the user's own ``/list-sessions``."""
+    queryset = Session.objects.for_user(user_id).active(now or timezone.now())
+    if not include_impersonated:
+        queryset = queryset.filter(impersonated_by__isnull=True)
+    return list(queryset)
 
 
 @sensitive_variables("token")
@@ -375,6 +436,20 @@ def get_user_session(user_id: Any, *, token: str | None = None, pk: Any = None) 
         return queryset.get(pk=pk)
     except (Session.DoesNotExist, ValidationError, ValueError, TypeError):
         return None  # unknown, another user's, or an id that is not a UUID
+
+
+@sensitive_variables("value")
+def find_session(value: str) -> Session | None:
+    """Any user's session by raw token or by id (the admin's ``revoke-user-session``, whose
+    listings carry ids, never tokens). Read on the primary: the caller revokes what it finds."""
+    queryset = _primary_sessions()
+    try:
+        return queryset.get(pk=uuid.UUID(value))
+    except (ValueError, TypeError, AttributeError):
+        pass  # not an id: a token
+    except Session.DoesNotExist:
+        return None
+    return queryset.filter(token=storage_key(value)).first()
 
 
 # Cleanup: batches sized by time. A batch's transaction should stay well under the lock budget,

@@ -263,6 +263,11 @@ class SessionState:
                 max_age=max(0, math.ceil(remaining / timedelta(seconds=1))),
                 remember=outcome.remember,
             )
+            if outcome.remember and cookies.dont_remember_cookie_name() in jar:
+                # A remembered session replaces one that was not (an impersonation ending, a
+                # new sign-in): the stale marker would make the next cookie cache a
+                # browser-session one (Better Auth's bug #10734).
+                cookies.delete(response, cookies.dont_remember_cookie_name())
         if outcome.writes_cache:
             user = self.user_payload(resolved)
             try:

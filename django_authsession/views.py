@@ -232,6 +232,8 @@ def _signed_in(
         resolved = auth.login(request._request, user, remember=remember)
     except sessions.StalePassword as exc:  # the password changed while signing in
         raise invalid_credentials() from exc
+    except sessions.SessionRefused as exc:  # a sign-in guard (a banned user)
+        raise AuthError(exc.status, exc.code, exc.message) from exc
     try:
         payload = view.state.user_payload(resolved)
     except Exception:

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_authsession",
+    "django_authsession.admin_api",
     "example_project",
 ]
 

@@ -104,4 +104,7 @@ def better_auth_session(session: Any, token: str | None) -> dict[str, Any]:
     }
     if token is None:
         del data["token"]
+    impersonated_by = getattr(session, "impersonated_by_id", None)
+    if impersonated_by is not None:  # Better Auth's admin plugin field, on impersonation only
+        data["impersonatedBy"] = str(impersonated_by)
     return data
