@@ -4,6 +4,7 @@ permissions (:mod:`.service`)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.http import HttpResponse
@@ -44,9 +45,20 @@ class RevokeUserSessionSerializer(drf_serializers.Serializer[Any]):
     sessionToken = StringField(max_length=256)
 
 
+class NumberField(drf_serializers.FloatField):
+    """A JSON number, as Better Auth's ``z.number()``: no string, no boolean."""
+
+    def to_internal_value(self, data: Any) -> float:
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        if isinstance(data, float) and not math.isfinite(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class BanUserSerializer(UserIdSerializer):
     banReason = StringField(required=False, allow_blank=True, max_length=1024)
-    banExpiresIn = drf_serializers.FloatField(
+    banExpiresIn = NumberField(
         required=False, allow_null=True, min_value=0, max_value=MAX_BAN_SECONDS
     )
 
@@ -153,7 +165,7 @@ class RevokeUserSessionsView(AdminView):
     endpoint = endpoints.ADMIN_REVOKE_USER_SESSIONS
 
     def post(self, request: Request) -> HttpResponse:
-        current, actor = self.actor()
+        _current, actor = self.actor()
         service.require(
             actor,
             service.REVOKE_PERMISSION,
