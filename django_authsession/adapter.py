@@ -167,7 +167,7 @@ class UserAdapter:
         model = get_user_model()
         try:
             # clean() also runs the range validators of integer keys: no query overflows.
-            pk = model._meta.pk.clean(user_id, None)  # type: ignore[union-attr]
+            pk = model._meta.pk.clean(user_id, None)
         except (ValidationError, ValueError, TypeError, OverflowError):
             return None
         return model._default_manager.filter(pk=pk).first()

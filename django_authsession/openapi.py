@@ -233,7 +233,7 @@ class ImpersonationSessionSerializer(SessionSerializer):
 
 class UserIdRequestSerializer(serializers.Serializer[Any]):
     userId = serializers.CharField(
-        max_length=255, validators=[NO_NUL], help_text="The user's `id`."
+        max_length=255, allow_blank=True, validators=[NO_NUL], help_text="The user's `id`."
     )
 
 

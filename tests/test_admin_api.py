@@ -5,7 +5,7 @@ restored on stop with its Max-Age, bearer clients), for both user models."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -25,6 +25,12 @@ from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.helpers import NULL_ANSWER, cleared, origin_client, sign_in
 
 pytestmark = pytest.mark.django_db
+
+
+def new_user(**fields: Any) -> Any:
+    """A saved user of the installed model (typed as such, not as the factory)."""
+    return UserFactory(**fields)
+
 
 ADMIN = "/api/auth/admin"
 ADMIN_COOKIE = "better-auth.admin_session"
@@ -53,7 +59,7 @@ def grant(user: Any, *codenames: str) -> Any:
 
 
 def staff(*permissions: str, **fields: Any) -> Any:
-    return grant(UserFactory(is_staff=True, **fields), *permissions)
+    return grant(new_user(is_staff=True, **fields), *permissions)
 
 
 def browser_of(user: Any, **fields: Any) -> Client:
@@ -130,7 +136,7 @@ CALLS = [
 
 @pytest.mark.parametrize(("path", "body", "permission", "code"), CALLS)
 def test_without_a_session_every_call_is_401(path, body, permission, code) -> None:
-    response = post(origin_client(), path, body(UserFactory()))
+    response = post(origin_client(), path, body(new_user()))
     assert response.status_code == 401
     assert response.json()["code"] == "UNAUTHORIZED"
 
@@ -140,8 +146,8 @@ def test_a_user_who_is_not_staff_gets_403_even_with_the_permission(
     path, body, permission, code
 ) -> None:
     """Permissions count for staff only; a client cannot claim a role."""
-    user = grant(UserFactory(), *ALL_PERMISSIONS, ban_permission())
-    response = post(browser_of(user), path, {**body(UserFactory()), "role": "admin"})
+    user = grant(new_user(), *ALL_PERMISSIONS, ban_permission())
+    response = post(browser_of(user), path, {**body(new_user()), "role": "admin"})
     assert response.status_code == 403
     assert response.json()["code"] == code
 
@@ -152,7 +158,7 @@ def test_staff_without_the_permission_gets_403_and_with_it_gets_through(
 ) -> None:
     permission = permission or ban_permission()
     others = [p for p in (*ALL_PERMISSIONS, ban_permission()) if p != permission]
-    target = UserFactory()
+    target = new_user()
     without = staff(*others)
     response = post(browser_of(without), path, body(target))
     assert response.status_code == 403
@@ -177,7 +183,7 @@ def test_a_staff_user_deactivated_behind_our_back_is_refused() -> None:
 
 def test_list_user_sessions_shows_ids_never_tokens() -> None:
     admin = staff("django_authsession.view_session")
-    target = UserFactory()
+    target = new_user()
     first, first_token = create_session(target)
     create_session(target)
     response = post(browser_of(admin), "list-user-sessions", {"userId": str(target.pk)})
@@ -203,7 +209,7 @@ def test_list_user_sessions_of_an_unknown_user_is_empty(user_id: str) -> None:
 @pytest.mark.parametrize("by", ["id", "token"])
 def test_revoke_user_session_ends_it_in_a_warm_cookie_cache(by: str) -> None:
     admin = staff("django_authsession.delete_session")
-    target = UserFactory()
+    target = new_user()
     victim = browser_of(target)
     assert who(victim) == email_of(target)  # its cookie cache is warm
     session = Session.objects.get(user=target)
@@ -226,9 +232,9 @@ def test_revoke_user_session_of_nothing_answers_success() -> None:
 
 def test_revoke_user_sessions_ends_every_session_of_the_user() -> None:
     admin = staff("django_authsession.delete_session")
-    target = UserFactory()
+    target = new_user()
     victims = [browser_of(target), browser_of(target)]
-    bystander = create_session(UserFactory())[0]
+    bystander = create_session(new_user())[0]
     response = post(browser_of(admin), "revoke-user-sessions", {"userId": str(target.pk)})
     assert response.json() == {"success": True}
     assert not Session.objects.filter(user=target).exists()
@@ -241,7 +247,7 @@ def test_revoke_user_sessions_ends_every_session_of_the_user() -> None:
 
 def test_ban_ends_every_session_and_refuses_sign_in_as_better_auth_does() -> None:
     admin = staff(ban_permission())
-    target = UserFactory()
+    target = new_user()
     victim = browser_of(target)
     response = post(
         browser_of(admin),
@@ -271,7 +277,7 @@ def test_ban_ends_every_session_and_refuses_sign_in_as_better_auth_does() -> Non
 def test_ban_without_reason_or_expiry_uses_the_defaults(settings) -> None:
     settings.AUTHSESSION_DEFAULT_BAN_REASON = "Terms of use"
     admin = staff(ban_permission())
-    target = UserFactory()
+    target = new_user()
     response = post(browser_of(admin), "ban-user", {"userId": str(target.pk)})
     assert response.json()["user"]["banReason"] == "Terms of use"
     assert response.json()["user"]["banExpires"] is None
@@ -280,7 +286,7 @@ def test_ban_without_reason_or_expiry_uses_the_defaults(settings) -> None:
 
 def test_ban_expires_and_sign_in_works_again() -> None:
     admin = staff(ban_permission())
-    target = UserFactory()
+    target = new_user()
     post(browser_of(admin), "ban-user", {"userId": str(target.pk), "banExpiresIn": 60})
     assert sign_in(origin_client(), email_of(target)).status_code == 403
     with time_machine.travel(timezone.now() + timedelta(seconds=61)):
@@ -290,7 +296,7 @@ def test_ban_expires_and_sign_in_works_again() -> None:
 
 def test_unban_lets_the_user_sign_in_again() -> None:
     admin = staff(ban_permission())
-    target = UserFactory()
+    target = new_user()
     browser = browser_of(admin)
     post(browser, "ban-user", {"userId": str(target.pk)})
     response = post(browser, "unban-user", {"userId": str(target.pk)})
@@ -308,7 +314,7 @@ def test_banning_yourself_is_refused() -> None:
 
 def test_staff_cannot_ban_a_superuser_or_someone_with_more_permissions() -> None:
     admin = staff(ban_permission())
-    superuser = UserFactory(is_staff=True, is_superuser=True)
+    superuser = new_user(is_staff=True, is_superuser=True)
     stronger = staff(ban_permission(), "django_authsession.delete_session")
     for target in (superuser, stronger):
         response = post(browser_of(admin), "ban-user", {"userId": str(target.pk)})
@@ -328,7 +334,7 @@ def test_ban_of_an_unknown_user_is_404() -> None:
 @pytest.mark.parametrize("value", [-1, "soon", True, 10**12])
 def test_ban_expiry_must_be_a_sane_number(value: Any) -> None:
     admin = staff(ban_permission())
-    target = UserFactory()
+    target = new_user()
     body = {"userId": str(target.pk), "banExpiresIn": value}
     response = post(browser_of(admin), "ban-user", body)
     assert response.status_code == 400
@@ -339,7 +345,7 @@ def test_a_ban_costs_nothing_on_requests_that_present_a_session(
     django_assert_num_queries,
 ) -> None:
     """Bans are read when a session is created, never when one is presented."""
-    browser = browser_of(UserFactory())
+    browser = browser_of(new_user())
     browser.get("/api/auth/get-session")
     with django_assert_num_queries(0):
         browser.get("/api/auth/get-session")  # cookie-cache hit
@@ -362,7 +368,7 @@ def impersonate(browser: Client, target: Any) -> Any:
 
 def test_impersonation_round_trip_restores_the_admins_session_with_its_max_age() -> None:
     admin = impersonator()
-    target = UserFactory()
+    target = new_user()
     browser = browser_of(admin)
     admin_token = browser.cookies[TOKEN_COOKIE].value
     started = impersonate(browser, target)
@@ -371,7 +377,7 @@ def test_impersonation_round_trip_restores_the_admins_session_with_its_max_age()
     assert body["session"]["impersonatedBy"] == str(admin.pk)
     assert body["session"]["userId"] == str(target.pk)
     # Its own short lifetime, a browser-session cookie, never extended.
-    expires = timezone.datetime.fromisoformat(body["session"]["expiresAt"].replace("Z", "+00:00"))
+    expires = datetime.fromisoformat(body["session"]["expiresAt"].replace("Z", "+00:00"))
     assert timedelta(minutes=59) < expires - timezone.now() <= timedelta(hours=1)
     assert started.cookies[TOKEN_COOKIE]["max-age"] == ""
     # The admin's session is parked, with its cookie's lifetime.
@@ -402,7 +408,7 @@ def test_a_second_impersonation_still_restores_a_lasting_cookie() -> None:
     admin = impersonator()
     browser = browser_of(admin)
     for _ in range(3):
-        impersonate(browser, UserFactory())
+        impersonate(browser, new_user())
         stopped = post(browser, "stop-impersonating")
         assert int(stopped.cookies[TOKEN_COOKIE]["max-age"]) > 6 * 86400
         assert DONT_REMEMBER not in {k for k, v in browser.cookies.items() if v.value}
@@ -412,7 +418,7 @@ def test_a_second_impersonation_still_restores_a_lasting_cookie() -> None:
 def test_an_admin_without_remember_me_comes_back_without_it() -> None:
     admin = impersonator()
     browser = browser_of(admin, rememberMe=False)
-    started = impersonate(browser, UserFactory())
+    started = impersonate(browser, new_user())
     assert started.cookies[ADMIN_COOKIE]["max-age"] == ""
     stopped = post(browser, "stop-impersonating")
     assert stopped.cookies[TOKEN_COOKIE]["max-age"] == ""
@@ -423,7 +429,7 @@ def test_impersonation_session_expires_after_its_duration(settings) -> None:
     settings.AUTHSESSION_IMPERSONATION_SESSION_DURATION = 600
     admin = impersonator()
     browser = browser_of(admin)
-    impersonate(browser, UserFactory())
+    impersonate(browser, new_user())
     with time_machine.travel(timezone.now() + timedelta(seconds=599)):
         assert who(browser) is not None
     with time_machine.travel(timezone.now() + timedelta(seconds=601)):
@@ -432,12 +438,12 @@ def test_impersonation_session_expires_after_its_duration(settings) -> None:
 
 def test_impersonating_a_superuser_needs_to_be_one() -> None:
     admin = impersonator()
-    superuser = UserFactory(is_staff=True, is_superuser=True)
+    superuser = new_user(is_staff=True, is_superuser=True)
     response = post(browser_of(admin), "impersonate-user", {"userId": str(superuser.pk)})
     assert response.status_code == 403
     assert response.json()["code"] == "YOU_CANNOT_IMPERSONATE_ADMINS"
     assert not Session.objects.filter(user=superuser).exists()
-    root = UserFactory(is_staff=True, is_superuser=True)
+    root = new_user(is_staff=True, is_superuser=True)
     impersonate(browser_of(root), superuser)
 
 
@@ -459,8 +465,8 @@ def test_impersonating_yourself_is_refused() -> None:
 
 
 def test_impersonating_a_banned_user_is_refused_as_better_auth_does() -> None:
-    root = UserFactory(is_staff=True, is_superuser=True)
-    target = UserFactory()
+    root = new_user(is_staff=True, is_superuser=True)
+    target = new_user()
     browser = browser_of(root)
     post(browser, "ban-user", {"userId": str(target.pk)})
     response = post(browser, "impersonate-user", {"userId": str(target.pk)})
@@ -471,14 +477,14 @@ def test_impersonating_a_banned_user_is_refused_as_better_auth_does() -> None:
 def test_while_impersonating_the_admin_has_the_users_rights_only() -> None:
     admin = impersonator()
     browser = browser_of(admin)
-    impersonate(browser, UserFactory())
-    response = post(browser, "impersonate-user", {"userId": str(UserFactory().pk)})
+    impersonate(browser, new_user())
+    response = post(browser, "impersonate-user", {"userId": str(new_user().pk)})
     assert response.status_code == 403
     assert response.json()["code"] == "YOU_ARE_NOT_ALLOWED_TO_IMPERSONATE_USERS"
 
 
 def test_stop_without_impersonating_is_400_and_without_a_session_401() -> None:
-    browser = browser_of(UserFactory())
+    browser = browser_of(new_user())
     response = post(browser, "stop-impersonating")
     assert response.status_code == 400
     assert response.json() == {
@@ -496,7 +502,7 @@ def test_stop_after_the_admins_session_was_revoked_signs_out() -> None:
     admin = impersonator()
     browser = browser_of(admin)
     admin_session = Session.objects.get(user=admin)
-    target = UserFactory()
+    target = new_user()
     impersonate(browser, target)
     from django_authsession import sessions
 
@@ -513,13 +519,13 @@ def test_stop_after_the_admins_session_was_revoked_signs_out() -> None:
 def test_a_forged_or_foreign_admin_cookie_restores_nothing() -> None:
     admin = impersonator()
     browser = browser_of(admin)
-    impersonate(browser, UserFactory())
-    _, other_token = create_session(UserFactory(is_staff=True))
+    impersonate(browser, new_user())
+    _, other_token = create_session(new_user(is_staff=True))
     browser.cookies[ADMIN_COOKIE] = sign_cookie_value(f"{other_token}:")  # someone else's
     assert post(browser, "stop-impersonating").json() == NULL_ANSWER
-    impersonate(browser_of(admin), UserFactory())
+    impersonate(browser_of(admin), new_user())
     forged = browser_of(admin)
-    impersonate(forged, UserFactory())
+    impersonate(forged, new_user())
     forged.cookies[ADMIN_COOKIE] = f"{other_token}:.{'A' * 43}="
     assert post(forged, "stop-impersonating").json() == NULL_ANSWER
 
@@ -528,7 +534,7 @@ def test_ending_the_admins_sessions_ends_their_impersonations() -> None:
     """An admin banned, deactivated or signed out everywhere keeps no way in."""
     admin = impersonator()
     browser = browser_of(admin)
-    impersonate(browser, UserFactory())
+    impersonate(browser, new_user())
     assert who(browser) is not None
     admin.is_active = False
     admin.save()
@@ -543,9 +549,10 @@ def test_bearer_clients_get_the_new_token_to_switch_to() -> None:
     admin = impersonator()
     browser = browser_of(admin)
     admin_token = unsign_cookie_value(browser.cookies[TOKEN_COOKIE].value)
-    target = UserFactory()
+    assert admin_token is not None
+    target = new_user()
     started = impersonate(browser, target)
-    token = started.json()["session"]["token"]
+    token: str = started.json()["session"]["token"]
     assert unsign_cookie_value(started["set-auth-token"]) == token
     assert "set-auth-token" in started["Access-Control-Expose-Headers"]
     row = Session.objects.get(token=storage_key(token))
@@ -557,13 +564,13 @@ def test_impersonation_answers_show_no_admin_token() -> None:
     admin = impersonator()
     browser = browser_of(admin)
     admin_token = unsign_cookie_value(browser.cookies[TOKEN_COOKIE].value)
-    started = impersonate(browser, UserFactory())
+    started = impersonate(browser, new_user())
     assert admin_token not in started.content.decode()
 
 
 def test_impersonation_is_logged(caplog) -> None:
     admin = impersonator()
-    target = UserFactory()
+    target = new_user()
     browser = browser_of(admin)
     with caplog.at_level("WARNING", logger="django_authsession.security"):
         impersonate(browser, target)
@@ -576,7 +583,7 @@ def test_impersonation_is_logged(caplog) -> None:
 
 def test_cookie_cache_hit_of_an_impersonation_costs_no_query(django_assert_num_queries) -> None:
     browser = browser_of(impersonator())
-    impersonate(browser, UserFactory())
+    impersonate(browser, new_user())
     browser.get("/api/auth/get-session")
     with django_assert_num_queries(0):
         answer = browser.get("/api/auth/get-session").json()
@@ -604,7 +611,7 @@ def _action(client: Client, action: str, pks: list[Any]) -> Any:
 def test_ban_action_bans_through_the_same_code(project_admin, admin_client) -> None:
     from django.contrib.messages import get_messages
 
-    target = UserFactory()
+    target = new_user()
     victim = browser_of(target)
     root = get_user_model()._default_manager.get(is_superuser=True)
     response = _action(admin_client, "ban_users", [target.pk, root.pk])
@@ -621,12 +628,12 @@ def test_impersonate_action_signs_this_browser_in_as_the_user(
     project_admin, admin_client, settings
 ) -> None:
     settings.LOGIN_REDIRECT_URL = "/welcome/"
-    target = UserFactory()
+    target = new_user()
     response = _action(admin_client, "impersonate_user", [target.pk])
     assert response.status_code == 302
     assert response["Location"] == "/welcome/"
     session = Session.objects.get(user=target)
-    assert session.impersonated_by.is_superuser
+    assert session.impersonated_by is not None and session.impersonated_by.is_superuser
     answer = admin_client.get("/api/auth/get-session").json()
     assert answer["user"]["email"] == email_of(target)
 
@@ -638,12 +645,12 @@ def test_impersonate_action_needs_the_permission_and_one_user(
 
     viewer = staff(ban_permission().replace("change_", "view_"))
     client.force_login(viewer)
-    response = _action(client, "impersonate_user", [UserFactory().pk])
+    response = _action(client, "impersonate_user", [new_user().pk])
     assert not Session.objects.filter(impersonated_by=viewer).exists()
     assert response.status_code in (200, 302)
     admin = impersonator(is_superuser=True)
     client.force_login(admin)
-    response = _action(client, "impersonate_user", [UserFactory().pk, UserFactory().pk])
+    response = _action(client, "impersonate_user", [new_user().pk, new_user().pk])
     texts = [str(m) for m in get_messages(response.wsgi_request)]
     assert "Select exactly one user to impersonate." in texts
     assert not Session.objects.exclude(impersonated_by=None).exists()

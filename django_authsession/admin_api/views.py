@@ -38,7 +38,8 @@ MAX_BAN_SECONDS = 100 * 365 * 86400
 
 
 class UserIdSerializer(drf_serializers.Serializer[Any]):
-    userId = StringField(max_length=255)
+    # Better Auth's z.coerce.string(): an empty id names no user (an empty list, a 404).
+    userId = StringField(max_length=255, allow_blank=True)
 
 
 class RevokeUserSessionSerializer(drf_serializers.Serializer[Any]):

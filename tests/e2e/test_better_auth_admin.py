@@ -17,6 +17,12 @@ from django.contrib.auth.models import Permission
 from django_authsession.admin_api import service
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
+
+def new_user(**fields: Any) -> Any:
+    """A saved user of the installed model (typed as such, not as the factory)."""
+    return UserFactory(**fields)
+
+
 HERE = Path(__file__).parent
 SCRIPT = HERE / "better_auth_admin.mjs"
 
@@ -40,14 +46,14 @@ def _email(user: Any) -> str:
 
 
 def test_admin_plugin_calls_against_wsgi(wsgi_server: str) -> None:
-    admin = UserFactory(is_staff=True)
+    admin = new_user(is_staff=True)
     for name in (*PERMISSIONS, service.ban_permission()):
         app_label, codename = name.split(".")
         admin.user_permissions.add(
             Permission.objects.get(content_type__app_label=app_label, codename=codename)
         )
-    target = UserFactory()
-    plain = UserFactory()
+    target = new_user()
+    plain = new_user()
     done = subprocess.run(
         [
             "node",
