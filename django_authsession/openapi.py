@@ -88,6 +88,10 @@ class SessionSerializer(serializers.Serializer[Any]):
     userAgent = serializers.CharField(allow_blank=True)
     createdAt = serializers.DateTimeField()
     updatedAt = serializers.DateTimeField()
+    impersonatedBy = serializers.CharField(
+        required=False,
+        help_text="On an impersonation session only: the admin's user id (admin API).",
+    )
 
 
 class DocumentedSessionResponseSerializer(serializers.Serializer[Any]):
