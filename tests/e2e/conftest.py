@@ -21,6 +21,9 @@ from tests.helpers import free_port
 ROOT = Path(__file__).resolve().parents[2]
 PORTS = range(8200, 8300)
 STARTUP_SECONDS = 30
+# The environment of each running uvicorn server, by base URL: a test runs management
+# commands against that server's database with it (to create users, say).
+SERVER_ENVS: dict[str, dict[str, str]] = {}
 
 
 def _server_env(database: Path) -> dict[str, str]:
@@ -65,6 +68,7 @@ def asgi_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         env=env,
     )
     url = f"http://127.0.0.1:{port}"
+    SERVER_ENVS[url] = env
     try:
         deadline = time.monotonic() + STARTUP_SECONDS
         while True:
