@@ -65,6 +65,7 @@ SESSION_FIELDS = (
     "updated_at",
     "expires_at",
     "status",
+    "impersonated_by",
 )
 
 

@@ -483,6 +483,20 @@ def test_while_impersonating_the_admin_has_the_users_rights_only() -> None:
     assert response.json()["code"] == "YOU_ARE_NOT_ALLOWED_TO_IMPERSONATE_USERS"
 
 
+def test_no_impersonation_from_an_impersonation_session() -> None:
+    """Even when the user impersonated may impersonate: one level only, so the parked
+    session is always the admin's own."""
+    root = new_user(is_staff=True, is_superuser=True)
+    deputy = impersonator()
+    browser = browser_of(root)
+    impersonate(browser, deputy)
+    response = post(browser, "impersonate-user", {"userId": str(new_user().pk)})
+    assert response.status_code == 403
+    assert response.json()["code"] == "YOU_ARE_NOT_ALLOWED_TO_IMPERSONATE_USERS"
+    stopped = post(browser, "stop-impersonating")
+    assert stopped.json()["user"]["email"] == email_of(root)
+
+
 def test_stop_without_impersonating_is_400_and_without_a_session_401() -> None:
     browser = browser_of(new_user())
     response = post(browser, "stop-impersonating")

@@ -198,7 +198,12 @@ def impersonate(request: HttpRequest, actor: Any, target: Any) -> Impersonation:
     state = get_state(request)
     parked = state.get(disable_cookie_cache=True)
     if parked is not None and parked.session.impersonated_by_id is not None:
-        parked = None  # never park an impersonation session (the actor check refuses it anyway)
+        # One level only: the parked admin session must be the admin's own.
+        raise Refused(
+            403,
+            "YOU_ARE_NOT_ALLOWED_TO_IMPERSONATE_USERS",
+            "Stop impersonating before you impersonate another user",
+        )
     try:
         session, token = sessions.create_session(
             target,
