@@ -399,18 +399,23 @@ def revoke_user_sessions(
 
 def revoke_sessions_of_other_passwords(user: Any, *, password_set: bool = False) -> int:
     """End the user's sessions bound to another password state than the user's current one;
-    with ``password_set`` (``set_password`` was called) also the unbound ones. One query to
-    read the user's sessions, plus the revocation when some are stale."""
+    with ``password_set`` (``set_password`` was called) also the unbound ones. When the
+    password changed, the impersonation sessions the user started as an admin end too. One
+    query to read the sessions, plus the revocation when some are stale."""
     rows = (
         _primary_sessions()
-        .for_user(user.pk)
+        .filter(Q(user_id=user.pk) | Q(impersonated_by_id=user.pk))
         .values_list("pk", "token", "user_id", "password_digest")
     )
-    stale = [
-        (pk, token, user_id)
-        for pk, token, user_id, stored in rows
-        if (password_set and not stored) or not password_binding.matches(stored, user)
-    ]
+    stale: list[tuple[Any, str, Any]] = []
+    started: list[tuple[Any, str, Any]] = []
+    for pk, token, user_id, stored in rows:
+        if user_id != user.pk:
+            started.append((pk, token, user_id))  # someone else's, impersonated by this user
+        elif (password_set and not stored) or not password_binding.matches(stored, user):
+            stale.append((pk, token, user_id))
+    if password_set or stale:
+        stale += started
     return _revoke(stale, "password-change")
 
 

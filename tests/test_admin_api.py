@@ -556,6 +556,18 @@ def test_ending_the_admins_sessions_ends_their_impersonations() -> None:
     assert not Session.objects.filter(impersonated_by=admin).exists()
 
 
+def test_an_admins_password_change_ends_their_impersonations() -> None:
+    admin = impersonator()
+    browser = browser_of(admin)
+    impersonate(browser, new_user())
+    bystander = browser_of(new_user())
+    admin.set_password("another-password-42")
+    admin.save()  # Django's own admin form does this
+    assert browser.get("/api/auth/get-session").content == b"null"
+    assert not Session.objects.filter(impersonated_by=admin).exists()
+    assert who(bystander) is not None
+
+
 def test_bearer_clients_get_the_new_token_to_switch_to() -> None:
     """Better Auth's bug #10819: a bearer client never saw its impersonation. Here the body's
     ``session.token`` and ``set-auth-token`` (signed, as the bearer plugin sends it) are the
