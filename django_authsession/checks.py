@@ -38,9 +38,10 @@ REDIS_CHECK_TIMEOUT = 1.0  # seconds: `check --deploy` must not hang on an unrea
 
 def _same_store(a: dict[str, Any], b: dict[str, Any]) -> bool:
     """Two aliases of one store: local-memory caches with one LOCATION share their entries."""
-    return a.get("BACKEND") == b.get("BACKEND") == LOCAL_MEMORY_CACHE and a.get(
-        "LOCATION", ""
-    ) == b.get("LOCATION", "")
+    return (
+        a.get("BACKEND") == b.get("BACKEND") == LOCAL_MEMORY_CACHE
+        and a.get("LOCATION", "") == b.get("LOCATION", "")
+    )
 
 
 def _revocation_cache_errors() -> list[Any]:

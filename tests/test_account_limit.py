@@ -20,9 +20,7 @@ def _limits(settings) -> None:
 
 def attempt(email: str, password: str, address: str):
     return Client(HTTP_ORIGIN="http://testserver").post(
-        URL,
-        {"email": email, "password": password},
-        content_type="application/json",
+        URL, {"email": email, "password": password}, content_type="application/json",
         REMOTE_ADDR=address,
     )
 
