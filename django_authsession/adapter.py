@@ -197,6 +197,17 @@ class UserAdapter:
         setattr(request, _FOUND_ATTRIBUTE, (email, user))
         return user
 
+    def find_user_by_id(self, user_id: str) -> Any | None:
+        """The user whose primary key is ``user_id`` (the ``id`` of the user object), or
+        ``None``, also for a value the key's type cannot hold (the admin endpoints' ``userId``)."""
+        model = get_user_model()
+        try:
+            # clean() also runs the range validators of integer keys: no query overflows.
+            pk = model._meta.pk.clean(user_id, None)
+        except (ValidationError, ValueError, TypeError, OverflowError):
+            return None
+        return model._default_manager.filter(pk=pk).first()
+
     def email_taken(self, email: str) -> bool:
         model = get_user_model()
         return model._default_manager.filter(

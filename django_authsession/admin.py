@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -69,6 +70,7 @@ SESSION_FIELDS = (
     "last_active_at",
     "expires_at",
     "status",
+    "impersonated_by",
 )
 
 
@@ -317,12 +319,31 @@ class UserSessionsAdminMixin(_MixinBase):
         class MyUserAdmin(UserSessionsAdminMixin, UserAdmin): ...
 
     adds :class:`SessionInline` to the change page, the :func:`revoke_all_sessions` action and
-    a "sessions" column (active sessions, counted in the list's one query)."""
+    a "sessions" column (active sessions, counted in the list's one query); with
+    ``django_authsession.admin_api`` installed, also the "Ban" and "Impersonate" actions."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if revoke_all_sessions not in (self.actions or ()):
-            self.actions = (*(self.actions or ()), revoke_all_sessions)
+        wanted: list[Any] = [revoke_all_sessions]
+        if apps.is_installed("django_authsession.admin_api"):
+            from .admin_api.admin import ban_users, impersonate_user
+
+            wanted += [ban_users, impersonate_user]
+        for action in wanted:
+            if action not in (self.actions or ()):
+                self.actions = (*(self.actions or ()), action)
+
+    def has_ban_permission(self, request: HttpRequest) -> bool:
+        """The "Ban" action: staff with the change permission of the user model."""
+        from .admin_api import service
+
+        return bool(request.user.is_staff and request.user.has_perm(service.ban_permission()))
+
+    def has_impersonate_permission(self, request: HttpRequest) -> bool:
+        """The "Impersonate" action: staff with ``authsession_admin_api.impersonate``."""
+        from .admin_api import service
+
+        return bool(request.user.is_staff and request.user.has_perm(service.IMPERSONATE_PERMISSION))
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         """Sessions this save ends (deactivation, a new password) are recorded as ended by

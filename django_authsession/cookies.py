@@ -29,9 +29,11 @@ __all__ = [
     "has_cache",
     "is_remembered",
     "read_cache",
+    "read_signed",
     "read_token",
     "set_cache",
     "set_cookie",
+    "set_signed",
     "set_token",
     "token_cookie_name",
 ]
@@ -209,6 +211,20 @@ def _verified_cache(value: str, secrets: tuple[str, ...]) -> cookie_cache.Cached
 
 def has_cache(cookies: Mapping[str, str]) -> bool:
     return bool(chunks.chunk_names(cookies, data_cookie_name()))
+
+
+def set_signed(response: HttpResponseBase, suffix: str, value: str, *, max_age: int | None) -> None:
+    """A signed cookie ``<prefix>.<suffix>`` with the session cookies' attributes (Better
+    Auth's ``setSignedCookie``), such as the admin's parked session during impersonation."""
+    _set(response, cookie_name(suffix), sign_cookie_value(value), max_age)
+
+
+def read_signed(cookies: Mapping[str, str], suffix: str) -> str | None:
+    """The value of a well-signed ``<prefix>.<suffix>`` cookie, else ``None``."""
+    value = cookies.get(cookie_name(suffix))
+    if not value or len(value) > MAX_SIGNED_VALUE_LENGTH:
+        return None
+    return unsign_cookie_value(value, app_settings.SECRETS)
 
 
 def set_token(

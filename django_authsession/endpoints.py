@@ -5,6 +5,14 @@ Each is the endpoint's path relative to where ``django_authsession.urls`` is inc
 from __future__ import annotations
 
 __all__ = [
+    "ADMIN",
+    "ADMIN_BAN_USER",
+    "ADMIN_IMPERSONATE_USER",
+    "ADMIN_LIST_USER_SESSIONS",
+    "ADMIN_REVOKE_USER_SESSION",
+    "ADMIN_REVOKE_USER_SESSIONS",
+    "ADMIN_STOP_IMPERSONATING",
+    "ADMIN_UNBAN_USER",
     "ALL",
     "CHANGE_PASSWORD",
     "CREDENTIAL_CHECKS",
@@ -39,6 +47,24 @@ SECURITY_EVENTS = "/security-events"
 KNOWN_DEVICES = "/known-devices"
 FORGET_DEVICE = "/forget-device"
 UPDATE_SESSION = "/update-session"
+# Better Auth's admin plugin (served when django_authsession.admin_api is installed).
+ADMIN_LIST_USER_SESSIONS = "/admin/list-user-sessions"
+ADMIN_REVOKE_USER_SESSION = "/admin/revoke-user-session"
+ADMIN_REVOKE_USER_SESSIONS = "/admin/revoke-user-sessions"
+ADMIN_BAN_USER = "/admin/ban-user"
+ADMIN_UNBAN_USER = "/admin/unban-user"
+ADMIN_IMPERSONATE_USER = "/admin/impersonate-user"
+ADMIN_STOP_IMPERSONATING = "/admin/stop-impersonating"
+
+ADMIN = (
+    ADMIN_LIST_USER_SESSIONS,
+    ADMIN_REVOKE_USER_SESSION,
+    ADMIN_REVOKE_USER_SESSIONS,
+    ADMIN_BAN_USER,
+    ADMIN_UNBAN_USER,
+    ADMIN_IMPERSONATE_USER,
+    ADMIN_STOP_IMPERSONATING,
+)
 
 ALL = (
     SESSION,
@@ -55,6 +81,7 @@ ALL = (
     KNOWN_DEVICES,
     FORGET_DEVICE,
     UPDATE_SESSION,
+    *ADMIN,
 )
 # The two session reads, whose rate limit counts only requests without a valid session.
 SESSION_READS = frozenset({SESSION, GET_SESSION})

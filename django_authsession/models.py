@@ -184,6 +184,20 @@ class Session(models.Model):
         help_text=_("Values of the project's session fields (AUTHSESSION_SESSION_FIELDS)."),
     )
 
+    # Better Auth's admin plugin column: the admin who started this session as ``user``
+    # (impersonation). Null for every ordinary session; an impersonation session ends with
+    # its admin (deleting the admin deletes it, revoking the admin's sessions revokes it).
+    impersonated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("impersonated by"),
+        db_column="impersonated_by",
+        db_index=False,  # declared in Meta.indexes
+    )
+
     objects = SessionQuerySet.as_manager()
 
     class Meta:
@@ -195,6 +209,11 @@ class Session(models.Model):
             models.Index(fields=["user"], name="session_user_id_idx"),
             models.Index(fields=["expires_at"], name="session_expires_at_idx"),
             models.Index(fields=["last_active_at"], name="session_last_active_at_idx"),
+            models.Index(
+                fields=["impersonated_by"],
+                name="session_impersonated_by_idx",
+                condition=models.Q(impersonated_by__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

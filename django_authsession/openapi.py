@@ -34,6 +34,8 @@ SECURITY_SCHEME = "sessionCookie"
 BEARER_SCHEME = "bearerToken"
 VIEWS = "django_authsession.views"
 ACTIVITY_VIEWS = "django_authsession.activity.views"
+ADMIN_APP = "django_authsession.admin_api"
+ADMIN_VIEWS = f"{ADMIN_APP}.views"
 
 # -- Bodies -------------------------------------------------------------------------------------
 # Documentation-only serializers: the views write these shapes directly (serializers.py).
@@ -103,6 +105,11 @@ class SessionSerializer(serializers.Serializer[Any]):
     )
     location = LocationSerializer(
         required=False, allow_null=True, help_text="Where the session was last used from."
+    )
+
+    impersonatedBy = serializers.CharField(
+        required=False,
+        help_text="On an impersonation session only: the admin's user id (admin API).",
     )
 
 
@@ -349,6 +356,83 @@ class ChangePasswordRequestSerializer(serializers.Serializer[Any]):
         return fields
 
 
+# -- The admin API (django_authsession.admin_api) -------------------------------------------------
+
+
+class AdminUserSerializer(BetterAuthUserSerializer):
+    """Better Auth's user object with the admin plugin's ban fields."""
+
+    banned = serializers.BooleanField()
+    banReason = serializers.CharField(allow_null=True)
+    banExpires = serializers.DateTimeField(allow_null=True, help_text="Null: until unbanned.")
+
+
+class AdminSessionSerializer(SessionSerializer):
+    """A session as the admin sees it: ``token`` is the session's id (never a token), which
+    ``revoke-user-session`` accepts as ``sessionToken``."""
+
+    token = serializers.CharField(help_text="The session's id, never its token.")
+    impersonatedBy = serializers.CharField(
+        required=False, help_text="The admin impersonating the user; only on such sessions."
+    )
+
+
+class ImpersonationSessionSerializer(SessionSerializer):
+    token = serializers.CharField(
+        help_text="The raw token of the new session (bearer clients switch to it)."
+    )
+    impersonatedBy = serializers.CharField(required=False, help_text="The admin's user id.")
+
+
+class UserIdRequestSerializer(serializers.Serializer[Any]):
+    userId = serializers.CharField(
+        max_length=255, allow_blank=True, validators=[NO_NUL], help_text="The user's `id`."
+    )
+
+
+class RevokeUserSessionRequestSerializer(serializers.Serializer[Any]):
+    sessionToken = serializers.CharField(
+        min_length=1,
+        max_length=256,
+        validators=[NO_NUL],
+        help_text="A session's token, or its id as `list-user-sessions` gives it.",
+    )
+
+
+class BanUserRequestSerializer(UserIdRequestSerializer):
+    banReason = serializers.CharField(
+        required=False, max_length=1024, validators=[NO_NUL], allow_blank=True
+    )
+    banExpiresIn = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=100 * 365 * 86400,
+        help_text="Seconds until the ban ends; absent, 0 or null: "
+        "AUTHSESSION_DEFAULT_BAN_EXPIRES_IN (None: until lifted).",
+    )
+
+
+class ListUserSessionsResponseSerializer(serializers.Serializer[Any]):
+    sessions = AdminSessionSerializer(many=True)
+
+
+class AdminUserResponseSerializer(serializers.Serializer[Any]):
+    user = AdminUserSerializer()
+
+
+class ImpersonateResponseSerializer(serializers.Serializer[Any]):
+    session = ImpersonationSessionSerializer()
+    user = AdminUserSerializer()
+
+
+class StopImpersonatingResponseSerializer(serializers.Serializer[Any]):
+    session = SessionSerializer(
+        allow_null=True, help_text="The admin's restored session (with its token), or null."
+    )
+    user = AdminUserSerializer(allow_null=True)
+
+
 class NullableGetSessionExtension(OpenApiSerializerExtension):  # type: ignore[no-untyped-call]
     """The answer of ``/get-session`` without a session is the JSON literal ``null``."""
 
@@ -435,6 +519,17 @@ ERROR_MESSAGES: Mapping[str, str] = {
         "(AUTHSESSION_REVOCATION_CACHE); nothing about the session is answered and no cookie "
         "is changed: try again"
     ),
+    "BANNED_USER": "the user is banned (AUTHSESSION_BANNED_USER_MESSAGE)",
+    "USER_NOT_FOUND": "no user has that id",
+    "YOU_ARE_NOT_ALLOWED_TO_LIST_USERS_SESSIONS": "not staff, or no view_session permission",
+    "YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS": "not staff, or no delete_session permission",
+    "YOU_ARE_NOT_ALLOWED_TO_BAN_USERS": "not staff, or no change permission on the user model",
+    "YOU_CANNOT_BAN_YOURSELF": "the userId is the caller's",
+    "YOU_CANNOT_BAN_ADMINS": "the user holds rights the caller lacks",
+    "YOU_ARE_NOT_ALLOWED_TO_IMPERSONATE_USERS": "not staff, or no impersonate permission",
+    "YOU_CANNOT_IMPERSONATE_ADMINS": "the user holds rights the caller lacks",
+    "YOU_CANNOT_IMPERSONATE_YOURSELF": "the userId is the caller's",
+    "NOT_IMPERSONATING": "this session is not an impersonation",
 }
 
 RESPONSE_HEADERS = [
@@ -589,6 +684,20 @@ class Endpoint:
     module: str = VIEWS
     body_required: bool = False
 
+    @property
+    def served(self) -> bool:
+        """The endpoints of an optional app (watched sessions, the admin API) exist only where
+        that app is installed."""
+        from django.apps import apps
+
+        if self.module == VIEWS:
+            return True
+        return apps.is_installed(self.module.rpartition(".")[0])
+
+    @property
+    def view_path(self) -> str:
+        return f"{self.module}.{self.view}"
+
     def schema_kwargs(self) -> dict[str, Any]:
         responses: dict[int, Any] = {
             200: OpenApiResponse(response=self.response, description="Success.")
@@ -656,7 +765,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             BODY,
             {
                 401: ("INVALID_EMAIL_OR_PASSWORD",),
-                403: ("INVALID_CALLBACKURL", "SESSION_LIMIT_REACHED"),
+                403: ("INVALID_CALLBACKURL", "SESSION_LIMIT_REACHED", "BANNED_USER"),
             },
             ORIGIN,
             CREDENTIAL_CHECK,
@@ -840,6 +949,135 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 )
 
 
+ADMIN_ERRORS = merge_errors(NEEDS_SESSION, BODY, ORIGIN)
+ADMIN_DOC = " Needs a staff user with the permission named in docs/howto/admin-api.md."
+
+ADMIN_ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        view="ListUserSessionsView",
+        module=ADMIN_VIEWS,
+        operation_id="adminListUserSessions",
+        summary="List a user's sessions (admin)",
+        description="Impersonation sessions included; no token is shown." + ADMIN_DOC,
+        request=UserIdRequestSerializer,
+        response=ListUserSessionsResponseSerializer,
+        errors=merge_errors(ADMIN_ERRORS, {403: ("YOU_ARE_NOT_ALLOWED_TO_LIST_USERS_SESSIONS",)}),
+        needs_session=True,
+        tag="Admin",
+    ),
+    Endpoint(
+        view="RevokeUserSessionView",
+        module=ADMIN_VIEWS,
+        operation_id="revokeUserSession",
+        summary="Revoke one session of any user (admin)",
+        description=(
+            "Success whether or not the session exists, as Better Auth answers." + ADMIN_DOC
+        ),
+        request=RevokeUserSessionRequestSerializer,
+        response=SuccessSerializer,
+        errors=merge_errors(ADMIN_ERRORS, {403: ("YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS",)}),
+        needs_session=True,
+        tag="Admin",
+    ),
+    Endpoint(
+        view="RevokeUserSessionsView",
+        module=ADMIN_VIEWS,
+        operation_id="revokeUserSessions",
+        summary="Revoke every session of a user (admin)",
+        description="Also the impersonation sessions the user started." + ADMIN_DOC,
+        request=UserIdRequestSerializer,
+        response=SuccessSerializer,
+        errors=merge_errors(ADMIN_ERRORS, {403: ("YOU_ARE_NOT_ALLOWED_TO_REVOKE_USERS_SESSIONS",)}),
+        needs_session=True,
+        tag="Admin",
+    ),
+    Endpoint(
+        view="BanUserView",
+        module=ADMIN_VIEWS,
+        operation_id="banUser",
+        summary="Ban a user (admin)",
+        description=(
+            "Every session of the user ends now; sign-in answers 403 BANNED_USER until the "
+            "ban expires or is lifted." + ADMIN_DOC
+        ),
+        request=BanUserRequestSerializer,
+        response=AdminUserResponseSerializer,
+        errors=merge_errors(
+            ADMIN_ERRORS,
+            {
+                400: ("YOU_CANNOT_BAN_YOURSELF",),
+                403: ("YOU_ARE_NOT_ALLOWED_TO_BAN_USERS", "YOU_CANNOT_BAN_ADMINS"),
+                404: ("USER_NOT_FOUND",),
+            },
+        ),
+        needs_session=True,
+        tag="Admin",
+    ),
+    Endpoint(
+        view="UnbanUserView",
+        module=ADMIN_VIEWS,
+        operation_id="unbanUser",
+        summary="Lift a user's ban (admin)",
+        description="The user may sign in again." + ADMIN_DOC,
+        request=UserIdRequestSerializer,
+        response=AdminUserResponseSerializer,
+        errors=merge_errors(
+            ADMIN_ERRORS,
+            {403: ("YOU_ARE_NOT_ALLOWED_TO_BAN_USERS",), 404: ("USER_NOT_FOUND",)},
+        ),
+        needs_session=True,
+        tag="Admin",
+    ),
+    Endpoint(
+        view="ImpersonateUserView",
+        module=ADMIN_VIEWS,
+        operation_id="impersonateUser",
+        summary="Impersonate a user (admin)",
+        description=(
+            "Starts a session as the user, marked `impersonatedBy`, lasting "
+            "AUTHSESSION_IMPERSONATION_SESSION_DURATION; the admin's session is parked in the "
+            "`admin_session` cookie. The new token is also in `session.token` and the "
+            "`set-auth-token` header, for bearer clients. Refused for yourself and for a user "
+            "with rights the admin lacks." + ADMIN_DOC
+        ),
+        request=UserIdRequestSerializer,
+        response=ImpersonateResponseSerializer,
+        errors=merge_errors(
+            ADMIN_ERRORS,
+            {
+                400: ("YOU_CANNOT_IMPERSONATE_YOURSELF",),
+                403: (
+                    "YOU_ARE_NOT_ALLOWED_TO_IMPERSONATE_USERS",
+                    "YOU_CANNOT_IMPERSONATE_ADMINS",
+                    "BANNED_USER",
+                ),
+                404: ("USER_NOT_FOUND",),
+            },
+        ),
+        needs_session=True,
+        sets_cookies=True,
+        tag="Admin",
+    ),
+    Endpoint(
+        view="StopImpersonatingView",
+        module=ADMIN_VIEWS,
+        operation_id="stopImpersonating",
+        summary="Stop impersonating (admin)",
+        description=(
+            "Ends the impersonation session and restores the admin's parked session with its "
+            "own lifetime; both keys are null when that session is gone (signed out). No body "
+            "needed."
+        ),
+        response=StopImpersonatingResponseSerializer,
+        errors=merge_errors(NEEDS_SESSION, {400: ("NOT_IMPERSONATING",)}, ORIGIN),
+        needs_session=True,
+        sets_cookies=True,
+        tag="Admin",
+    ),
+)
+ENDPOINTS = ENDPOINTS + ADMIN_ENDPOINTS
+
+
 class BearerTransport:
     """Marker for the bearer security scheme (see :class:`BearerScheme`)."""
 
@@ -892,7 +1130,7 @@ def _view_extension(endpoint: Endpoint) -> type[OpenApiViewExtension]:
         f"{endpoint.view}Schema",
         (OpenApiViewExtension,),
         {
-            "target_class": f"{endpoint.module}.{endpoint.view}",
+            "target_class": endpoint.view_path,
             "optional": True,
             "view_replacement": view_replacement,
             "__module__": __name__,
@@ -900,7 +1138,7 @@ def _view_extension(endpoint: Endpoint) -> type[OpenApiViewExtension]:
     )
 
 
-VIEW_EXTENSIONS = [_view_extension(endpoint) for endpoint in ENDPOINTS]
+VIEW_EXTENSIONS = [_view_extension(endpoint) for endpoint in ENDPOINTS if endpoint.served]
 
 
 def only_authsession_endpoints(
@@ -908,7 +1146,7 @@ def only_authsession_endpoints(
 ) -> list[tuple[str, str, str, Any]]:
     """drf-spectacular preprocessing hook: keep the endpoints described above, wherever the
     project mounted them."""
-    described = {f"{endpoint.module}.{endpoint.view}" for endpoint in ENDPOINTS}
+    described = {endpoint.view_path for endpoint in ENDPOINTS}
     return [
         entry
         for entry in endpoints

@@ -13,6 +13,8 @@ from .client_ip import get_client_ip
 
 __all__ = [
     "FORGED_SIGNATURE",
+    "IMPERSONATION_STARTED",
+    "IMPERSONATION_STOPPED",
     "MARK_STORE_FAILURE",
     "MARK_STORE_RESET",
     "ORIGIN_REFUSED",
@@ -20,6 +22,7 @@ __all__ = [
     "RATE_LIMIT_STORE_FAILURE",
     "REVOKED_REPLAY",
     "UNKNOWN_CLIENT_ADDRESS",
+    "USER_BANNED",
     "log_event",
     "logger",
 ]
@@ -35,6 +38,10 @@ MARK_STORE_FAILURE = "mark_store_failure"
 MARK_STORE_RESET = "mark_store_reset"  # the mark store lost its generation: marks may be lost
 UNKNOWN_CLIENT_ADDRESS = "unknown_client_address"
 RATE_LIMIT_STORE_FAILURE = "rate_limit_store_failure"
+# The admin API (django_authsession.admin_api): who did what to whom, by primary keys.
+USER_BANNED = "user_banned"
+IMPERSONATION_STARTED = "impersonation_started"
+IMPERSONATION_STOPPED = "impersonation_stopped"
 
 
 def log_event(

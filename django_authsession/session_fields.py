@@ -23,7 +23,7 @@ from typing import Any
 
 from .conf import app_settings
 from .wire.jsjson import NotJSONCompatible, js_stringify
-from .wire.shapes import ACTIVITY_SESSION_KEYS, iso_ms, parse_iso
+from .wire.shapes import PLUGIN_SESSION_KEYS, iso_ms, parse_iso
 
 __all__ = [
     "CORE_SESSION_KEYS",
@@ -56,7 +56,7 @@ CORE_SESSION_KEYS = frozenset(
         "created_at",
         "updated_at",
     }
-    | ACTIVITY_SESSION_KEYS
+    | PLUGIN_SESSION_KEYS
 )
 # The fields of one session, as JSON: they ride in every cookie cache and session answer.
 MAX_DATA_BYTES = 4096

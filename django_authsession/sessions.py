@@ -36,7 +36,9 @@ from .wire.shapes import parse_iso
 __all__ = [
     "ResolvedSession",
     "SessionLimitReached",
+    "SessionRefused",
     "activity_due",
+    "add_sign_in_guard",
     "cache_verdict",
     "cleanup_expired",
     "cleanup_idle",
@@ -105,6 +107,30 @@ class StalePassword(Exception):
     racing a password change): the session was not kept."""
 
 
+class SessionRefused(Exception):
+    """A sign-in guard refused a session for this user (a banned user, say); views answer it
+    as ``{"message", "code"}`` with ``status``."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+# Callables ``guard(user)`` run before any session is created (sign-in, sign-up, a project's
+# ``auth.login``, impersonation); one raises :class:`SessionRefused` to refuse. Optional apps
+# (``django_authsession.admin_api``) add theirs in ``ready()``; none run on a request that only
+# reads a session.
+SIGN_IN_GUARDS: list[Callable[[Any], None]] = []
+
+
+def add_sign_in_guard(guard: Callable[[Any], None]) -> None:
+    """Register ``guard`` once (``ready()`` may run more than once in tests)."""
+    if guard not in SIGN_IN_GUARDS:
+        SIGN_IN_GUARDS.append(guard)
+
+
 @dataclass
 class ResolvedSession:
     """A valid session as seen by one request.
@@ -139,20 +165,32 @@ def _expires_in(created_at: datetime, now: datetime, seconds: int) -> datetime:
 
 @sensitive_variables("token")
 def create_session(
-    user: Any, request: HttpRequest | None = None, *, remember: bool = True, how: str = "login"
+    user: Any,
+    request: HttpRequest | None = None,
+    *,
+    remember: bool = True,
+    how: str = "login",
+    lifetime: int | None = None,
+    impersonated_by: Any = None,
 ) -> tuple[Session, str]:
     """Create a session for ``user``; returns the row and the raw token (shown once, to the
     browser). Sessions without "remember me" last one update-age and are never extended.
-    ``how`` says how the user signed in (``session_created`` carries it).
+    ``how`` says how the user signed in (``session_created`` carries it). ``lifetime``
+    (seconds) overrides the lifetime; ``impersonated_by`` marks an impersonation session
+    started by that admin (a user or its primary key), which the session cap leaves alone.
 
+    Every sign-in guard runs first (:data:`SIGN_IN_GUARDS`, raising :class:`SessionRefused`).
     The row is bound to the password ``user`` holds (``password_binding``); if the user row
     no longer holds it once the session exists, the session is removed and
     :class:`StalePassword` raised, so a sign-in racing a password change keeps nothing.
     With ``AUTHSESSION_MAX_SESSIONS_PER_USER`` the user's least recently active sessions end
     first, or :class:`SessionLimitReached` is raised (``AUTHSESSION_SESSION_LIMIT_POLICY``)."""
+    for guard in SIGN_IN_GUARDS:
+        guard(user)
     now = timezone.now()
     token = generate_token()
-    lifetime = app_settings.EXPIRES_IN if remember else app_settings.UPDATE_AGE
+    if lifetime is None:
+        lifetime = app_settings.EXPIRES_IN if remember else app_settings.UPDATE_AGE
     fields = {
         "token": storage_key(token),
         "user": user,
@@ -168,8 +206,9 @@ def create_session(
         # Signing in is activity; a project without tracking leaves the column empty.
         "last_active_at": now if app_settings.ACTIVITY_INTERVAL is not None else None,
         "location": _locate(request),
+        "impersonated_by_id": getattr(impersonated_by, "pk", impersonated_by),
     }
-    if app_settings.MAX_SESSIONS_PER_USER is None:
+    if app_settings.MAX_SESSIONS_PER_USER is None or impersonated_by is not None:
         session = Session.objects.create(**fields)
     else:
         try:
@@ -409,6 +448,7 @@ _FROM_CACHE = frozenset(
         "last_active_at",
         "location",
         "data",
+        "impersonated_by_id",
     )
 )
 
@@ -436,6 +476,7 @@ def session_from_cache(data: Any, token: str, memo: dict[str, Any] | None = None
             "last_active_at": parse_iso(data["lastActiveAt"]) if "lastActiveAt" in data else None,
             "location": data.get("location") if isinstance(data.get("location"), dict) else None,
             "data": session_fields.from_cached(data) or None,
+            "impersonated_by_id": data.get("impersonatedBy"),
         }
         row = {name: values.get(name) for name, _ in _cache_row_template()}
         if memo is not None:
@@ -647,14 +688,17 @@ def revoke_user_sessions(
     reason: str = "revoke-sessions",
     request: HttpRequest | None = None,
 ) -> int:
-    """End every session of the user (or every other one, keeping ``except_token``). When
-    the user's mark cannot be recorded, nothing is deleted and
+    """End every session of the user (or every other one, keeping ``except_token``). Ending
+    them all also ends the impersonation sessions the user started as an admin: an admin
+    banned, deactivated or signed out everywhere keeps no way in through another account.
+    When the user's mark cannot be recorded, nothing is deleted and
     :class:`~.revocation.MarkStoreUnavailable` is raised."""
     queryset = _primary_sessions().for_user(user_id)
     if except_token is not None:
         queryset = queryset.exclude(token=storage_key(except_token))
     else:
         revocation.mark_user(user_id)
+        queryset = _primary_sessions().filter(Q(user_id=user_id) | Q(impersonated_by_id=user_id))
     return _revoke(queryset.values_list("pk", "token", "user_id"), reason, request=request)
 
 
@@ -662,23 +706,35 @@ def revoke_sessions_of_other_passwords(
     user: Any, *, password_set: bool = False, request: HttpRequest | None = None
 ) -> int:
     """End the user's sessions bound to another password state than the user's current one;
-    with ``password_set`` (``set_password`` was called) also the unbound ones. One query to
-    read the user's sessions, plus the revocation when some are stale."""
+    with ``password_set`` (``set_password`` was called) also the unbound ones. When the
+    password changed, the impersonation sessions the user started as an admin end too. One
+    query to read the sessions, plus the revocation when some are stale."""
     rows = (
         _primary_sessions()
-        .for_user(user.pk)
+        .filter(Q(user_id=user.pk) | Q(impersonated_by_id=user.pk))
         .values_list("pk", "token", "user_id", "password_digest")
     )
-    stale = [
-        (pk, token, user_id)
-        for pk, token, user_id, stored in rows
-        if (password_set and not stored) or not password_binding.matches(stored, user)
-    ]
+    stale: list[tuple[Any, str, Any]] = []
+    started: list[tuple[Any, str, Any]] = []
+    for pk, token, user_id, stored in rows:
+        if user_id != user.pk:
+            started.append((pk, token, user_id))  # someone else's, impersonated by this user
+        elif (password_set and not stored) or not password_binding.matches(stored, user):
+            stale.append((pk, token, user_id))
+    if password_set or stale:
+        stale += started
     return _revoke(stale, "password-change", request=request)
 
 
-def list_user_sessions(user_id: Any, *, now: datetime | None = None) -> list[Session]:
-    return list(Session.objects.for_user(user_id).active(now or timezone.now()))
+def list_user_sessions(
+    user_id: Any, *, now: datetime | None = None, include_impersonated: bool = False
+) -> list[Session]:
+    """The user's active sessions. Impersonation sessions are left out unless asked for, as
+    Better Auth's admin plugin leaves them out of the user's own ``/list-sessions``."""
+    queryset = Session.objects.for_user(user_id).active(now or timezone.now())
+    if not include_impersonated:
+        queryset = queryset.filter(impersonated_by__isnull=True)
+    return list(queryset)
 
 
 @sensitive_variables("token")
@@ -692,6 +748,20 @@ def get_user_session(user_id: Any, *, token: str | None = None, pk: Any = None) 
         return queryset.get(pk=pk)
     except (Session.DoesNotExist, ValidationError, ValueError, TypeError):
         return None  # unknown, another user's, or an id that is not a UUID
+
+
+@sensitive_variables("value")
+def find_session(value: str) -> Session | None:
+    """Any user's session by raw token or by id (the admin's ``revoke-user-session``, whose
+    listings carry ids, never tokens). Read on the primary: the caller revokes what it finds."""
+    queryset = _primary_sessions()
+    try:
+        return queryset.get(pk=uuid.UUID(value))
+    except (ValueError, TypeError, AttributeError):
+        pass  # not an id: a token
+    except Session.DoesNotExist:
+        return None
+    return queryset.filter(token=storage_key(value)).first()
 
 
 # Cleanup: batches sized by time. A batch's transaction should stay well under the lock budget,

@@ -288,6 +288,8 @@ def _signed_in(
         raise invalid_credentials() from exc
     except sessions.SessionLimitReached as exc:
         raise session_limit_reached() from exc
+    except sessions.SessionRefused as exc:  # a sign-in guard (a banned user)
+        raise AuthError(exc.status, exc.code, exc.message) from exc
     try:
         payload = view.state.user_payload(resolved)
     except Exception:

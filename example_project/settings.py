@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_authsession",
     "django_authsession.activity",  # last activity, places, security history, new-device mail
+    "django_authsession.admin_api",
     "example_project",
 ]
 

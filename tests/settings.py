@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_authsession",
     "django_authsession.activity",  # watched sessions: history, known devices, places
+    "django_authsession.admin_api",
     "example_project",  # its demo-user command and pages are tested too
     "tests.full_name_user",  # user models with a full_name field, or none for the name
 ]

@@ -256,3 +256,36 @@ def test_change_password_answers_conform(schema, client) -> None:
         assert_conforms(schema, "post", path, client.post(path, body, "application/json"))
     anonymous = Client(HTTP_ORIGIN="http://testserver")
     assert_conforms(schema, "post", path, anonymous.post(path, {}, "application/json"))
+
+
+def test_admin_answers_conform(schema, client) -> None:
+    """The admin API's answers (django_authsession.admin_api), success and refusal."""
+    from django.contrib.auth.models import Permission
+
+    admin: Any = UserFactory(is_staff=True, is_superuser=True)
+    target: Any = UserFactory()
+    plain: Any = UserFactory()
+    email = admin.get_email_field_name()
+    assert sign_in(client, getattr(admin, email), DEFAULT_PASSWORD).status_code == 200
+    body = {"userId": str(target.pk)}
+
+    def call(path: str, data: dict[str, Any] | None = None, via: Client = client) -> Any:
+        response = via.post(f"/api/auth{path}", data or {}, content_type="application/json")
+        assert_conforms(schema, "post", f"/api/auth{path}", response)
+        return response
+
+    assert call("/admin/list-user-sessions", body).status_code == 200
+    assert call("/admin/ban-user", {**body, "banExpiresIn": 60}).status_code == 200
+    assert call("/admin/ban-user", {"userId": str(admin.pk)}).status_code == 400
+    assert call("/admin/unban-user", body).status_code == 200
+    assert call("/admin/revoke-user-session", {"sessionToken": "x"}).status_code == 200
+    assert call("/admin/revoke-user-sessions", body).status_code == 200
+    assert call("/admin/stop-impersonating").status_code == 400
+    assert call("/admin/impersonate-user", {"userId": "nobody"}).status_code == 404
+    assert call("/admin/impersonate-user", body).status_code == 200
+    assert call("/admin/stop-impersonating").status_code == 200
+    other = Client(HTTP_ORIGIN="http://testserver")
+    assert sign_in(other, getattr(plain, email), DEFAULT_PASSWORD).status_code == 200
+    assert not Permission.objects.filter(user=plain).exists()
+    assert call("/admin/impersonate-user", body, other).status_code == 403
+    assert call("/admin/list-user-sessions", body, Client()).status_code == 401

@@ -53,3 +53,30 @@ class FreshSession:
 
     def set(self, case: Any, data: str, context: Any) -> None:
         case.cookies = {**(case.cookies or {}), COOKIE: data}
+
+
+ADMIN_EMAIL = os.environ.get("FUZZ_ADMIN_EMAIL", "")
+ADMIN_PASSWORD = os.environ.get("FUZZ_ADMIN_PASSWORD", "")
+ADMIN_OPERATIONS = [
+    "adminListUserSessions",
+    "revokeUserSession",
+    "revokeUserSessions",
+    "banUser",
+    "unbanUser",
+    "impersonateUser",
+    "stopImpersonating",
+]
+
+
+@schemathesis.auth(refresh_interval=None).apply_to(operation_id=ADMIN_OPERATIONS)
+class AdminSession:
+    """Signs the superuser the run script created in for each case of the admin endpoints."""
+
+    def get(self, case: Any, context: Any) -> str:
+        body = {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+        return _session_cookie(
+            requests.post(f"{API}/sign-in/email", json=body, headers=HEADERS, timeout=10)
+        )
+
+    def set(self, case: Any, data: str, context: Any) -> None:
+        case.cookies = {**(case.cookies or {}), COOKIE: data}

@@ -11,8 +11,8 @@ from typing import Any
 from django.utils.dateparse import parse_datetime
 
 __all__ = [
-    "ACTIVITY_SESSION_KEYS",
     "BETTER_AUTH_USER_ALIASES",
+    "PLUGIN_SESSION_KEYS",
     "better_auth_session",
     "better_auth_user",
     "documented_from_better_auth",
@@ -85,9 +85,9 @@ def _field_values(session: Any) -> dict[str, Any]:
 _BETTER_AUTH_SESSION_KEYS = frozenset(
     ("id", "userId", "token", "expiresAt", "ipAddress", "userAgent", "createdAt", "updatedAt")
 )
-# Carried by the cookie cache for watched sessions (:func:`better_auth_session`), and not part
-# of the documented session object.
-ACTIVITY_SESSION_KEYS = frozenset(("lastActiveAt", "location"))
+# Carried by Better Auth's session object for watched sessions and the admin plugin
+# (:func:`better_auth_session`), and not part of the documented session object.
+PLUGIN_SESSION_KEYS = frozenset(("lastActiveAt", "location", "impersonatedBy"))
 
 
 def documented_from_better_auth(session: dict[str, Any]) -> dict[str, Any]:
@@ -107,7 +107,7 @@ def documented_from_better_auth(session: dict[str, Any]) -> dict[str, Any]:
     documented.update(
         (k, v)
         for k, v in session.items()
-        if k not in _BETTER_AUTH_SESSION_KEYS and k not in ACTIVITY_SESSION_KEYS
+        if k not in _BETTER_AUTH_SESSION_KEYS and k not in PLUGIN_SESSION_KEYS
     )
     return documented
 
@@ -136,4 +136,7 @@ def better_auth_session(session: Any, token: str | None) -> dict[str, Any]:
     location = getattr(session, "location", None)
     if location is not None:
         data["location"] = location
+    impersonated_by = getattr(session, "impersonated_by_id", None)
+    if impersonated_by is not None:  # Better Auth's admin plugin field, on impersonation only
+        data["impersonatedBy"] = str(impersonated_by)
     return data

@@ -23,6 +23,9 @@ from django.conf import settings
 ROOT = Path(__file__).resolve().parents[2]
 START_ATTEMPTS = 3
 STARTUP_SECONDS = 30
+# The environment of each running uvicorn server, by base URL: a test runs management
+# commands against that server's database with it (to create users, say).
+SERVER_ENVS: dict[str, dict[str, str]] = {}
 
 
 def _server_env(database: Path) -> dict[str, str]:
@@ -80,9 +83,11 @@ def uvicorn_server(
         _stop(server)
         if attempt == START_ATTEMPTS:
             raise RuntimeError("uvicorn did not start")
+    SERVER_ENVS[url] = env  # for tests that run manage.py against the server's database
     try:
         yield url
     finally:
+        SERVER_ENVS.pop(url, None)
         _stop(server)
 
 
