@@ -1,7 +1,13 @@
-"""System checks for the app's settings; the ``deploy`` ones run with ``check --deploy``."""
+"""System checks for the app's settings; the ``deploy`` ones run with ``check --deploy``.
+
+:data:`CATALOGUE` documents every check id the package emits; the documentation's list of
+system checks is generated from it, and the test suite fails on an id used in the package's
+source without an entry (or an entry no code uses). A subpackage app whose ``checks.py``
+registers checks of its own exposes a ``CATALOGUE`` of the same shape."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -36,12 +42,129 @@ EVICTING_POLICIES = frozenset(
 REDIS_CHECK_TIMEOUT = 1.0  # seconds: `check --deploy` must not hang on an unreachable server
 
 
+@dataclass(frozen=True)
+class CheckDoc:
+    """One check id as the documentation lists it (Markdown with single backticks)."""
+
+    problem: str  # what the check reports, and why it matters
+    fix: str  # what to change
+    deploy: bool = False  # runs only with ``manage.py check --deploy``
+
+
+CATALOGUE: dict[str, CheckDoc] = {
+    "django_authsession.E001": CheckDoc(
+        "`AuthSessionMiddleware` is not in `MIDDLEWARE`: nothing reads the session cookie, "
+        "refreshes it or clears it.",
+        "Add `django_authsession.middleware.AuthSessionMiddleware` right after "
+        "`AuthenticationMiddleware`.",
+    ),
+    "django_authsession.E002": CheckDoc(
+        "`AuthSessionMiddleware` comes before `AuthenticationMiddleware`, which then overwrites "
+        "`request.user`.",
+        "Move it right after `AuthenticationMiddleware`.",
+    ),
+    "django_authsession.E003": CheckDoc(
+        '`AUTHSESSION_TOKEN_STORAGE` is neither `"sha256"` nor `"plain"`.',
+        'Set it to `"sha256"` (the default) or `"plain"` (only to share the table with a '
+        "Better Auth server).",
+    ),
+    "django_authsession.E004": CheckDoc(
+        "`AUTHSESSION_USER_SERIALIZER` does not import.",
+        "Point it at a DRF serializer class by its dotted path, or remove it.",
+    ),
+    "django_authsession.E005": CheckDoc(
+        "`AUTHSESSION_UPDATE_AGE` is not shorter than `AUTHSESSION_EXPIRES_IN`: sessions would "
+        "expire before they are ever extended.",
+        "Make `UPDATE_AGE` shorter than `EXPIRES_IN` (the defaults are 1 and 7 days).",
+    ),
+    "django_authsession.E006": CheckDoc(
+        "`AUTHSESSION_REVOCATION_CACHE` names a cache alias that is not in `CACHES`.",
+        "Add that alias to `CACHES` (a Redis database of its own in production), or point the "
+        "setting at an alias used for nothing else.",
+    ),
+    "django_authsession.E007": CheckDoc(
+        "Revocation marks share a cache (or a local-memory store) with django-ratelimit's "
+        "counters: client traffic that creates counters can evict a mark, and a revoked "
+        "session is then served again from its cookie cache.",
+        "Give `AUTHSESSION_REVOCATION_CACHE` a cache alias, and store, of its own.",
+    ),
+    "django_authsession.E008": CheckDoc(
+        "`AUTHSESSION_TRUSTED_PROXIES` is not a list, or holds an entry that is not an IP "
+        "address or network (such entries trust nothing at request time).",
+        'Write addresses or networks such as `"10.0.0.1"` or `"10.0.0.0/8"` in a list.',
+    ),
+    "django_authsession.E009": CheckDoc(
+        "The revocation marks live in a per-process cache (local memory, dummy or file "
+        "based): a session revoked on one worker stays valid on the others for up to "
+        "`AUTHSESSION_COOKIE_CACHE_MAX_AGE`.",
+        "Point `AUTHSESSION_REVOCATION_CACHE` at a shared cache such as Redis.",
+        deploy=True,
+    ),
+    "django_authsession.E010": CheckDoc(
+        "A rate in `AUTHSESSION_DEFAULT_RATE_LIMIT` or `AUTHSESSION_RATE_LIMITS` is malformed.",
+        'Write `"<count>/<period>"`, such as `"10/60s"`, `"5/m"` or `"100/h"`; `None` turns '
+        "the limit off.",
+    ),
+    "django_authsession.E011": CheckDoc(
+        "`AUTHSESSION_RATE_LIMITS` has a key that is no endpoint, so its limit would never apply.",
+        'Key it by the endpoint\'s path below the mount point, such as `"/sign-in/email"`.',
+    ),
+    "django_authsession.E012": CheckDoc(
+        '`AUTHSESSION_RATE_LIMIT_SESSION_READS` is neither `"address"` nor `"session"`.',
+        'Use `"address"` (reads by a valid session are not counted) or `"session"`.',
+    ),
+    "django_authsession.E013": CheckDoc(
+        "`AUTHSESSION_USER_SERIALIZER` returns a value JSON cannot carry (a `UUID`, a "
+        "`datetime`), so the cookie cache could not hold the user.",
+        "Return JSON types, as DRF's fields do: `str(uuid)`, an ISO 8601 string for dates.",
+    ),
+    "django_authsession.E014": CheckDoc(
+        "`AUTHSESSION_ADAPTER` does not import.",
+        "Point it at `django_authsession.adapter.UserAdapter` or a subclass, by its dotted path.",
+    ),
+    "django_authsession.E015": CheckDoc(
+        "The user model has no field named by its `EMAIL_FIELD`, so sign-in and sign-up by "
+        "email cannot work.",
+        "Set `EMAIL_FIELD` on the user model to the name of its email field.",
+    ),
+    "django_authsession.W001": CheckDoc(
+        "Session cookies are sent without `Secure` and the `__Secure-` prefix.",
+        "Leave `AUTHSESSION_USE_SECURE_COOKIES` unset (on unless `DEBUG`) and serve over HTTPS.",
+        deploy=True,
+    ),
+    "django_authsession.W002": CheckDoc(
+        "The secret that signs session cookies (`AUTHSESSION_SECRET`, else `SECRET_KEY`) is "
+        "shorter than 32 characters.",
+        "Use a long random secret.",
+        deploy=True,
+    ),
+    "django_authsession.W004": CheckDoc(
+        "The revocation cache is a Redis whose `maxmemory-policy` evicts keys: under memory "
+        "pressure it drops marks, and revoked sessions are served again from their cookie "
+        "cache.",
+        "Give the marks a Redis with `maxmemory-policy noeviction` (or no `maxmemory`).",
+        deploy=True,
+    ),
+    "django_authsession.W005": CheckDoc(
+        "The eviction policy of the revocation cache's Redis could not be read (unreachable, "
+        "`INFO` refused, bad URL; one-second timeout).",
+        "Make sure that Redis runs with `maxmemory-policy noeviction`.",
+        deploy=True,
+    ),
+    "django_authsession.W010": CheckDoc(
+        "The revocation cache or the rate-limit cache has several `LOCATION`s: Redis backends "
+        "write to the first and read from the others, replicas that may lag behind.",
+        "Give that cache the Redis primary as its only `LOCATION`.",
+        deploy=True,
+    ),
+}
+
+
 def _same_store(a: dict[str, Any], b: dict[str, Any]) -> bool:
     """Two aliases of one store: local-memory caches with one LOCATION share their entries."""
-    return (
-        a.get("BACKEND") == b.get("BACKEND") == LOCAL_MEMORY_CACHE
-        and a.get("LOCATION", "") == b.get("LOCATION", "")
-    )
+    return a.get("BACKEND") == b.get("BACKEND") == LOCAL_MEMORY_CACHE and a.get(
+        "LOCATION", ""
+    ) == b.get("LOCATION", "")
 
 
 def _revocation_cache_errors() -> list[Any]:
@@ -133,7 +256,9 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                 id="django_authsession.E003",
             )
         )
-    errors += _import_errors("AUTHSESSION_USER_SERIALIZER", app_settings.USER_SERIALIZER, "E004")
+    errors += _import_errors(
+        "AUTHSESSION_USER_SERIALIZER", app_settings.USER_SERIALIZER, "django_authsession.E004"
+    )
     errors.extend(_check_user_model())
     if app_settings.UPDATE_AGE >= app_settings.EXPIRES_IN:
         errors.append(
@@ -217,7 +342,7 @@ def _import_errors(setting: str, path: str, check_id: str) -> list[Any]:
     try:
         import_string(path)
     except ImportError as exc:
-        return [Error(f"{setting} cannot be imported: {exc}", id=f"django_authsession.{check_id}")]
+        return [Error(f"{setting} cannot be imported: {exc}", id=check_id)]
     return []
 
 
@@ -226,7 +351,9 @@ def _check_user_model() -> list[Any]:
     from django.contrib.auth import get_user_model
     from django.core.exceptions import FieldDoesNotExist
 
-    errors: list[Any] = _import_errors("AUTHSESSION_ADAPTER", app_settings.ADAPTER, "E014")
+    errors: list[Any] = _import_errors(
+        "AUTHSESSION_ADAPTER", app_settings.ADAPTER, "django_authsession.E014"
+    )
     model = get_user_model()
     email_field = model.get_email_field_name()
     try:
