@@ -23,7 +23,7 @@ T = TypeVar("T")
 class setting(Generic[T]):  # lower case: used like @property
     """A read-only property computed once, until ``AppSettings.reload()``."""
 
-    def __init__(self, compute: Callable[[AppSettings], T]) -> None:
+    def __init__(self, compute: Callable[[Any], T]) -> None:  # AppSettings or a subclass
         self.compute = compute
         self.name = compute.__name__
         self.__doc__ = compute.__doc__

@@ -25,7 +25,7 @@ import django_authsession  # noqa: E402
 
 project = "django-authsession"
 author = "django-authsession contributors"
-copyright = "django-authsession contributors"  # noqa: A001
+copyright = "django-authsession contributors"
 release = django_authsession.__version__
 version = release
 

@@ -18,6 +18,7 @@ id has no catalogue entry, or a URL pattern has no documented operation.
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import io
@@ -122,12 +123,12 @@ def _recorded_reads(obj: Any, descriptor: Any) -> dict[str, Any]:
     return reads
 
 
-def setting_docs() -> list[SettingDoc]:
+def setting_docs(objects: list[tuple[str, Any]] | None = None) -> list[SettingDoc]:
     """One entry per Django setting read by a settings object. A property whose reads are all
     made by a more direct property too (a derived value) adds no entry of its own; a setting
     read by several properties is described by the one that reads the fewest."""
     docs: list[SettingDoc] = []
-    for module_name, obj in settings_objects():
+    for module_name, obj in settings_objects() if objects is None else objects:
         cls = type(obj)
         prefix = str(getattr(obj, "prefix", "AUTHSESSION_"))
         descriptors = _descriptors(cls)
@@ -144,8 +145,9 @@ def setting_docs() -> list[SettingDoc]:
                 docs.append(
                     SettingDoc(
                         name=f"{prefix}{setting}",
-                        type=str(annotation) if not isinstance(annotation, type) else
-                        annotation.__name__,
+                        type=str(annotation)
+                        if not isinstance(annotation, type)
+                        else annotation.__name__,
                         default=repr(default),
                         doc=inspect.cleandoc(descriptor.__doc__ or ""),
                         owner=f"{module_name}.{cls.__name__}.{prop}",
@@ -154,10 +156,10 @@ def setting_docs() -> list[SettingDoc]:
     return docs
 
 
-def undocumented_settings() -> list[str]:
+def undocumented_settings(objects: list[tuple[str, Any]] | None = None) -> list[str]:
     """Every ``@setting`` property without a docstring, as ``module.Class.property``."""
     missing = []
-    for module_name, obj in settings_objects():
+    for module_name, obj in settings_objects() if objects is None else objects:
         for prop, descriptor in _descriptors(type(obj)).items():
             if not (descriptor.__doc__ or "").strip():
                 missing.append(f"{module_name}.{type(obj).__name__}.{prop}")
@@ -196,12 +198,36 @@ def check_catalogue() -> dict[str, Any]:
 
 
 def check_ids_in_source() -> dict[str, list[str]]:
-    """Each ``django_authsession.[EW]nnn`` id written in the package's source, with the files."""
+    """Each ``django_authsession.[EW]nnn`` id in a string of the package's source, with the
+    files; the keys of a ``CATALOGUE`` do not count (they document ids, they emit none)."""
     found: dict[str, list[str]] = {}
     root = Path(importlib.import_module(PACKAGE).__file__ or "").parent.parent
     for path in package_source_files():
-        for check_id in set(CHECK_ID.findall(path.read_text(encoding="utf-8"))):
-            found.setdefault(check_id, []).append(str(path.relative_to(root)))
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        catalogue_keys: set[int] = set()
+        for node in ast.walk(tree):
+            targets = (
+                node.targets
+                if isinstance(node, ast.Assign)
+                else [node.target]
+                if isinstance(node, ast.AnnAssign)
+                else []
+            )
+            value = getattr(node, "value", None)
+            if any(isinstance(t, ast.Name) and t.id == "CATALOGUE" for t in targets) and (
+                isinstance(value, ast.Dict)
+            ):
+                catalogue_keys |= {id(key) for key in value.keys if key is not None}
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in catalogue_keys
+            ):
+                for check_id in CHECK_ID.findall(node.value):
+                    files = found.setdefault(check_id, [])
+                    if str(path.relative_to(root)) not in files:
+                        files.append(str(path.relative_to(root)))
     return found
 
 
