@@ -134,8 +134,9 @@ class AppSettings:
     @setting
     def DEFAULT_RATE_LIMIT(self) -> str | None:
         """The rule for every endpoint not in ``RATE_LIMITS``, counted per client address (IPv6
-        per /64) and endpoint in the cache named by django-ratelimit's ``RATELIMIT_USE_CACHE``;
-        ``None`` turns rate limiting off. Check ``E010`` rejects malformed rates."""
+        per /64) and endpoint (not per URL path, so mount prefixes and ``SCRIPT_NAME`` share one
+        bucket) in the cache named by django-ratelimit's ``RATELIMIT_USE_CACHE``; ``None`` turns
+        rate limiting off. Check ``E010`` rejects malformed rates."""
         value = self._get("DEFAULT_RATE_LIMIT", DEFAULT_RATE_LIMIT)
         return None if value is None else str(value)
 
@@ -194,8 +195,9 @@ class AppSettings:
     def ACCOUNT_FAILURE_LIMIT(self) -> str | None:
         """Failed sign-ins (and wrong current passwords at ``change-password``) allowed per
         account (the lower-cased email, existing or not) across all client addresses, in
-        django-ratelimit's format; over it, sign-in answers 429 ``TOO_MANY_REQUESTS`` until the
-        window ends. ``None`` turns it off."""
+        django-ratelimit's format; over it, sign-in answers 429 ``TOO_MANY_REQUESTS`` (even with
+        the right password) until the window ends. Counted in ``RATELIMIT_USE_CACHE``; ``None``
+        turns it off."""
         value = self._get("ACCOUNT_FAILURE_LIMIT", DEFAULT_ACCOUNT_FAILURE_LIMIT)
         return None if value is None else str(value)
 
