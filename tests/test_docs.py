@@ -262,3 +262,38 @@ def test_management_commands_are_documented() -> None:
     page = authsession_docs.commands_markdown()
     assert "## cleanup_sessions\n" in page
     assert "--max-batch-seconds" in page
+
+
+# -- Links into the site from the repository's own files -----------------------------------------
+
+
+def _slug(heading: str) -> str:
+    """GitHub's heading anchors, which MyST's ``myst_heading_anchors`` also uses."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def _anchors(page: Path) -> set[str]:
+    text = page.read_text(encoding="utf-8")
+    generated = {
+        "settings.md": authsession_docs.settings_markdown,
+        "checks.md": authsession_docs.checks_markdown,
+        "commands.md": authsession_docs.commands_markdown,
+    }
+    for name, make in generated.items():
+        if f"_generated/{name}" in text:
+            text += "\n" + make()
+    return {_slug(h) for h in re.findall(r"^#+ (.+)$", text, re.MULTILINE)}
+
+
+@pytest.mark.parametrize("source", ["README.md", "CHANGELOG.md"])
+def test_links_into_the_docs_name_existing_pages_and_headings(source: str) -> None:
+    """The README's and the changelog's links to pages (and their headings) are not broken."""
+    text = (ROOT / source).read_text(encoding="utf-8")
+    links = re.findall(r"\]\((docs/[^)#\s]+)(?:#([^)\s]+))?\)", text)
+    assert links
+    for target, anchor in links:
+        page = ROOT / target
+        assert page.exists(), f"{source} links {target}, which does not exist"
+        if anchor:
+            assert anchor in _anchors(page), f"{source} links {target}#{anchor}: no such heading"
