@@ -173,9 +173,19 @@ def _paragraphs(text: str) -> str:
     return "\n\n".join(" ".join(p.split()) for p in text.split("\n\n"))
 
 
+def _anchor(heading: str) -> str:
+    """The anchor MyST gives a heading (GitHub's rule, ``myst_heading_anchors``)."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
 def settings_markdown() -> str:
     out = io.StringIO()
-    for doc in sorted(setting_docs(), key=lambda d: d.name):
+    docs = sorted(setting_docs(), key=lambda d: d.name)
+    out.write("| setting | type | default |\n|---|---|---|\n")
+    for doc in docs:
+        out.write(f"| [{doc.name}](#{_anchor(doc.name)}) | `{doc.type}` | `{doc.default}` |\n")
+    out.write("\n")
+    for doc in docs:
         out.write(f"## {doc.name}\n\n")
         out.write(f"Type: `{doc.type}` · Default: `{doc.default}`")
         module = doc.owner.rsplit(".", 2)[0]
@@ -234,7 +244,15 @@ def check_ids_in_source() -> dict[str, list[str]]:
 def checks_markdown() -> str:
     out = io.StringIO()
     catalogue = check_catalogue()
-    for check_id in sorted(catalogue, key=lambda i: (i.rsplit(".", 1)[-1][0], i)):
+    ordered = sorted(catalogue, key=lambda i: (i.rsplit(".", 1)[-1][0], i))
+    out.write("| check | deploy only | what it reports |\n|---|---|---|\n")
+    for check_id in ordered:
+        entry = catalogue[check_id]
+        first = entry.problem.split(": ")[0].split(". ")[0].rstrip(".")
+        deploy = "yes" if entry.deploy else ""
+        out.write(f"| [{check_id}](#{_anchor(check_id)}) | {deploy} | {_cell(first)}. |\n")
+    out.write("\n")
+    for check_id in ordered:
         entry = catalogue[check_id]
         level = "Error" if check_id.rsplit(".", 1)[-1].startswith("E") else "Warning"
         when = "with `check --deploy` only" if entry.deploy else "at every start-up and `check`"
