@@ -18,6 +18,7 @@ from django.test import RequestFactory
 from django_authsession import conf
 from django_authsession.models import Session
 from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.helpers import sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -116,6 +117,46 @@ def test_own_login_view_example_signs_in_and_out() -> None:
     request.COOKIES[token_cookie_name()] = response.cookies[token_cookie_name()].value
     AuthSessionMiddleware(namespace["logout_view"])(request)
     assert not Session.objects.filter(user=user).exists()
+
+
+@pytest.mark.django_db
+def test_drf_view_example_answers_the_signed_in_user(client) -> None:
+    """The how-to's ``MeView`` behind the middleware: 401 without a session, the email with."""
+    from django_authsession.cookies import token_cookie_name
+    from django_authsession.middleware import AuthSessionMiddleware
+
+    view = run_page("howto/drf-views.md")["MeView"].as_view()
+    assert AuthSessionMiddleware(view)(RequestFactory().get("/me/")).status_code == 401
+
+    user: Any = UserFactory()
+    assert sign_in(client, user.email).status_code == 200
+    request = RequestFactory().get("/me/")
+    request.COOKIES[token_cookie_name()] = client.cookies[token_cookie_name()].value
+    response = AuthSessionMiddleware(view)(request)
+    response.render()
+    assert response.status_code == 200
+    assert response.data == {"email": user.email}
+
+
+@pytest.mark.django_db
+def test_signals_example_receiver_hears_a_sign_in(client) -> None:
+    namespace = run_page("reference/signals.md")
+    heard: list[Any] = []
+    original = namespace["audit_login"]
+    from django_authsession.signals import session_created
+
+    def spy(sender: Any, session: Any, request: Any, **kwargs: Any) -> None:
+        heard.append(session)
+        original(sender, session=session, request=request, **kwargs)
+
+    session_created.connect(spy)
+    try:
+        user: Any = UserFactory()
+        assert sign_in(client, user.email).status_code == 200
+    finally:
+        session_created.disconnect(spy)
+        session_created.disconnect(original)
+    assert [s.user_id for s in heard] == [user.pk]
 
 
 # -- Settings ------------------------------------------------------------------------------------
