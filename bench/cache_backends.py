@@ -1,7 +1,7 @@
 """Redis cache backends compared on the calls this app makes: Django's built-in
 ``django.core.cache.backends.redis.RedisCache`` and django-redis. (It also measured the app's
-own backend, Django's keeping one client per pool, until django-redis proved as fast: README,
-"Redis".)
+own backend, Django's keeping one client per pool, until django-redis proved as fast:
+docs/howto/redis.md.)
 
     REDIS_URL=redis://127.0.0.1:6379/14 .venv/bin/python bench/cache_backends.py
 

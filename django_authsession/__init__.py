@@ -1,6 +1,6 @@
 """Database-backed, cookie-carried login sessions for Django, wire-compatible with Better Auth.
 
-The public modules are listed in the README ("Python API"): ``sessions``, ``signals``,
+The public modules are listed in docs/reference/python-api.md: ``sessions``, ``signals``,
 ``middleware``, ``authentication``, ``serializers``, ``models``, ``exceptions``, ``security``,
 ``devices`` and ``wire``. The others are internal.
 """

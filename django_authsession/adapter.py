@@ -356,7 +356,7 @@ class UserAdapter:
 
     def user_data(self, user: Any) -> dict[str, Any]:
         """The documented user object: every key, each from the model's counterpart where it
-        has one (see the README's "Using your own user model"), else ``None``."""
+        has one (docs/reference/user-object.md), else ``None``."""
         sources = _sources(user.__class__)
 
         def read(key: str) -> Any:

@@ -1,8 +1,14 @@
-"""System checks for the app's settings; the ``deploy`` ones run with ``check --deploy``."""
+"""System checks for the app's settings; the ``deploy`` ones run with ``check --deploy``.
+
+:data:`CATALOGUE` documents every check id the package emits; the documentation's list of
+system checks is generated from it, and the test suite fails on an id used in the package's
+source without an entry (or an entry no code uses). A subpackage app whose ``checks.py``
+registers checks of its own exposes a ``CATALOGUE`` of the same shape."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -71,6 +77,237 @@ def _same_store(a: dict[str, Any], b: dict[str, Any]) -> bool:
         return bool(a.get("LOCATION", "") == b.get("LOCATION", ""))
     database = _redis_database(a)
     return database is not None and database == _redis_database(b)
+
+
+@dataclass(frozen=True)
+class CheckDoc:
+    """One check id as the documentation lists it (Markdown with single backticks)."""
+
+    problem: str  # what the check reports, and why it matters
+    fix: str  # what to change
+    deploy: bool = False  # runs only with ``manage.py check --deploy``
+
+
+CATALOGUE: dict[str, CheckDoc] = {
+    "django_authsession.E001": CheckDoc(
+        "`AuthSessionMiddleware` is not in `MIDDLEWARE`: nothing reads the session cookie, "
+        "refreshes it or clears it.",
+        "Add `django_authsession.middleware.AuthSessionMiddleware` right after "
+        "`AuthenticationMiddleware`.",
+    ),
+    "django_authsession.E002": CheckDoc(
+        "`AuthSessionMiddleware` comes before `AuthenticationMiddleware`, which then overwrites "
+        "`request.user`.",
+        "Move it right after `AuthenticationMiddleware`.",
+    ),
+    "django_authsession.E003": CheckDoc(
+        '`AUTHSESSION_TOKEN_STORAGE` is neither `"sha256"` nor `"plain"`.',
+        'Set it to `"sha256"` (the default) or `"plain"` (only to share the table with a '
+        "Better Auth server).",
+    ),
+    "django_authsession.E004": CheckDoc(
+        "`AUTHSESSION_USER_SERIALIZER` does not import.",
+        "Point it at a DRF serializer class by its dotted path, or remove it.",
+    ),
+    "django_authsession.E005": CheckDoc(
+        "`AUTHSESSION_UPDATE_AGE` is not shorter than `AUTHSESSION_EXPIRES_IN`: sessions would "
+        "expire before they are ever extended.",
+        "Make `UPDATE_AGE` shorter than `EXPIRES_IN` (the defaults are 1 and 7 days).",
+    ),
+    "django_authsession.E006": CheckDoc(
+        "`AUTHSESSION_REVOCATION_CACHE` names a cache alias that is not in `CACHES`.",
+        "Add that alias to `CACHES` (a Redis database of its own in production), or point the "
+        "setting at an alias used for nothing else.",
+    ),
+    "django_authsession.E007": CheckDoc(
+        "Revocation marks share a cache (or a local-memory store) with django-ratelimit's "
+        "counters: client traffic that creates counters can evict a mark, and a revoked "
+        "session is then served again from its cookie cache.",
+        "Give `AUTHSESSION_REVOCATION_CACHE` a cache alias, and store, of its own.",
+    ),
+    "django_authsession.E008": CheckDoc(
+        "`AUTHSESSION_TRUSTED_PROXIES` is not a list, or holds an entry that is not an IP "
+        "address or network (such entries trust nothing at request time).",
+        'Write addresses or networks such as `"10.0.0.1"` or `"10.0.0.0/8"` in a list.',
+    ),
+    "django_authsession.E009": CheckDoc(
+        "The revocation marks live in a per-process cache (local memory, dummy or file "
+        "based): a session revoked on one worker stays valid on the others for up to "
+        "`AUTHSESSION_COOKIE_CACHE_MAX_AGE`.",
+        "Point `AUTHSESSION_REVOCATION_CACHE` at a shared cache such as Redis.",
+        deploy=True,
+    ),
+    "django_authsession.E010": CheckDoc(
+        "A rate in `AUTHSESSION_DEFAULT_RATE_LIMIT` or `AUTHSESSION_RATE_LIMITS` is malformed.",
+        'Write `"<count>/<period>"`, such as `"10/60s"`, `"5/m"` or `"100/h"`; `None` turns '
+        "the limit off.",
+    ),
+    "django_authsession.E011": CheckDoc(
+        "`AUTHSESSION_RATE_LIMITS` has a key that is no endpoint, so its limit would never apply.",
+        'Key it by the endpoint\'s path below the mount point, such as `"/sign-in/email"`.',
+    ),
+    "django_authsession.E012": CheckDoc(
+        '`AUTHSESSION_RATE_LIMIT_SESSION_READS` is neither `"address"` nor `"session"`.',
+        'Use `"address"` (reads by a valid session are not counted) or `"session"`.',
+    ),
+    "django_authsession.E013": CheckDoc(
+        "`AUTHSESSION_USER_SERIALIZER` returns a value JSON cannot carry (a `UUID`, a "
+        "`datetime`), so the cookie cache could not hold the user.",
+        "Return JSON types, as DRF's fields do: `str(uuid)`, an ISO 8601 string for dates.",
+    ),
+    "django_authsession.E014": CheckDoc(
+        "`AUTHSESSION_ADAPTER` does not import.",
+        "Point it at `django_authsession.adapter.UserAdapter` or a subclass, by its dotted path.",
+    ),
+    "django_authsession.E015": CheckDoc(
+        "The user model has no field named by its `EMAIL_FIELD`, so sign-in and sign-up by "
+        "email cannot work.",
+        "Set `EMAIL_FIELD` on the user model to the name of its email field.",
+    ),
+    "django_authsession.W001": CheckDoc(
+        "Session cookies are sent without `Secure` and the `__Secure-` prefix.",
+        "Leave `AUTHSESSION_USE_SECURE_COOKIES` unset (on unless `DEBUG`) and serve over HTTPS.",
+        deploy=True,
+    ),
+    "django_authsession.W002": CheckDoc(
+        "The secret that signs session cookies (`AUTHSESSION_SECRET`, else `SECRET_KEY`) is "
+        "shorter than 32 characters.",
+        "Use a long random secret.",
+        deploy=True,
+    ),
+    "django_authsession.W004": CheckDoc(
+        "The revocation cache is a Redis whose `maxmemory-policy` evicts keys: under memory "
+        "pressure it drops marks, and revoked sessions are served again from their cookie "
+        "cache.",
+        "Give the marks a Redis with `maxmemory-policy noeviction` (or no `maxmemory`).",
+        deploy=True,
+    ),
+    "django_authsession.W005": CheckDoc(
+        "The eviction policy of the revocation cache's Redis could not be read (unreachable, "
+        "`INFO` refused, bad URL; one-second timeout).",
+        "Make sure that Redis runs with `maxmemory-policy noeviction`.",
+        deploy=True,
+    ),
+    "django_authsession.W010": CheckDoc(
+        "The revocation cache or the rate-limit cache has several `LOCATION`s: Redis backends "
+        "write to the first and read from the others, replicas that may lag behind.",
+        "Give that cache the Redis primary as its only `LOCATION`.",
+        deploy=True,
+    ),
+    "django_authsession.E016": CheckDoc(
+        "`AUTHSESSION_COOKIE_SAMESITE` is not one of the values browsers know.",
+        'Use `"Lax"` (the default), `"Strict"` or `"None"`.',
+    ),
+    "django_authsession.E017": CheckDoc(
+        '`AUTHSESSION_COOKIE_SAMESITE` is `"None"` but the cookies are not `Secure`: browsers '
+        "refuse such cookies, so nobody stays signed in.",
+        "Set `AUTHSESSION_USE_SECURE_COOKIES = True` (it defaults to not `DEBUG`) and serve "
+        "over HTTPS.",
+    ),
+    "django_authsession.E018": CheckDoc(
+        "`AUTHSESSION_COOKIE_PARTITIONED` is on but the cookies are not `Secure`: browsers "
+        "refuse `Partitioned` cookies without `Secure`.",
+        "Set `AUTHSESSION_USE_SECURE_COOKIES = True` and serve over HTTPS.",
+    ),
+    "django_authsession.E019": CheckDoc(
+        "`AUTHSESSION_CROSS_SUBDOMAIN_COOKIE_DOMAIN` is not a domain.",
+        'Write the parent domain alone, such as `"example.com"`: no scheme, port or path.',
+    ),
+    "django_authsession.E024": CheckDoc(
+        "`django_authsession.backends.FailureLimitBackend` is missing from, or not first in, "
+        "`AUTHENTICATION_BACKENDS`: password checks by Django's `authenticate()` (the admin's "
+        "login form, `LoginView`) escape the failed sign-in limits in production.",
+        "Put it first in `AUTHENTICATION_BACKENDS`.",
+        deploy=True,
+    ),
+    "django_authsession.E028": CheckDoc(
+        "`AUTHSESSION_IDLE_TIMEOUT` is set but activity is not tracked "
+        "(`AUTHSESSION_ACTIVITY_INTERVAL` is `None`).",
+        "Set `AUTHSESSION_ACTIVITY_INTERVAL` (install `django_authsession.activity`, or give it "
+        "seconds) or remove `AUTHSESSION_IDLE_TIMEOUT`.",
+    ),
+    "django_authsession.E029": CheckDoc(
+        "`AUTHSESSION_MAX_SESSIONS_PER_USER` is below 1.",
+        "Set a positive number of sessions, or `None` for no cap.",
+    ),
+    "django_authsession.E030": CheckDoc(
+        "`AUTHSESSION_SESSION_LIMIT_POLICY` is not a known policy.",
+        'Use `"end-least-recently-active"` (the default) or `"refuse"`.',
+    ),
+    "django_authsession.E032": CheckDoc(
+        "`AUTHSESSION_SESSION_FIELDS` is malformed: not a dict, a field without a known `type`, "
+        "unknown keys, a default of the wrong type, or a name that shadows a session key.",
+        'Declare fields as `{"name": {"type": "string", "default": None, "input": True}}` '
+        "(keys: type, default, input, required).",
+    ),
+    "django_authsession.E033": CheckDoc(
+        "`AUTHSESSION_FRESH_AGE` is not a whole number of seconds.",
+        "Set it to `0` (no freshness check) or a positive number of seconds.",
+    ),
+    "django_authsession.E034": CheckDoc(
+        "`AUTHSESSION_TRUSTED_NATIVE_ORIGINS` lists something that is not a native app's origin "
+        "(a web origin, a wildcard, no scheme).",
+        "List custom schemes such as `myapp://` (every host) or `myapp://callback` (that "
+        "host); web origins go in `CSRF_TRUSTED_ORIGINS`.",
+    ),
+    "django_authsession.W011": CheckDoc(
+        "`CACHES` has no `authsession_revocation` alias: revocation marks live in a per-process "
+        "fallback, fine for development, but with several workers a revoked session stays "
+        "valid on the others for up to `AUTHSESSION_COOKIE_CACHE_MAX_AGE`.",
+        "For production add `CACHES['authsession_revocation']`: a Redis database of its own "
+        'with `maxmemory-policy "noeviction"` (`check --deploy` refuses the fallback, `E009`).',
+    ),
+    "django_authsession.W012": CheckDoc(
+        "The user model has none of the fields `name`, `full_name`, `first_name`/`last_name`: "
+        "the name given at sign-up is not saved.",
+        "Add one of them, or point `AUTHSESSION_ADAPTER` at a `UserAdapter` subclass whose "
+        "`set_name(user, name)` saves it where your model keeps it.",
+    ),
+    "django_authsession.W013": CheckDoc(
+        "`AUTHSESSION_CROSS_SUBDOMAIN_COOKIE_DOMAIN` covers no host in `ALLOWED_HOSTS`: "
+        "browsers refuse a cookie whose `Domain` does not cover the host that sets it.",
+        'Use the parent domain of the API host (for `api.example.com`, `"example.com"`).',
+    ),
+    "django_authsession.W016": CheckDoc(
+        "Sign-in looks users up by `LOWER(<email field>)`, which no index of the user model "
+        "serves: each sign-in and sign-up reads the whole user table.",
+        'Add `models.Index(Lower("<email field>"), name="...")` to the model\'s `Meta.indexes` '
+        "and run `makemigrations`.",
+        deploy=True,
+    ),
+    "django_authsession.W017": CheckDoc(
+        "`django_authsession.backends.FailureLimitBackend` is missing from, or not first in, "
+        "`AUTHENTICATION_BACKENDS`: password checks by Django's `authenticate()` (the admin's "
+        "login form, `LoginView`) escape the failed sign-in limits (`E024` under "
+        "`check --deploy`).",
+        "Put it first in `AUTHENTICATION_BACKENDS`, before the backends that check passwords.",
+    ),
+    "django_authsession.W018": CheckDoc(
+        "`AUTHSESSION_IDLE_TIMEOUT` is less than twice `AUTHSESSION_ACTIVITY_INTERVAL`: "
+        "activity is recorded once per interval, so a session in use could end as idle.",
+        "Raise `AUTHSESSION_IDLE_TIMEOUT` or lower `AUTHSESSION_ACTIVITY_INTERVAL`.",
+    ),
+    "django_authsession.W021": CheckDoc(
+        "`AUTHSESSION_TRUSTED_NATIVE_ORIGINS` trusts `exp://` (Expo Go) in production: any app "
+        "running in Expo Go may then act as your app's origin.",
+        "Trust your app's own scheme (`myapp://`) in production; keep `exp://` for "
+        "development settings.",
+        deploy=True,
+    ),
+    "django_authsession.W022": CheckDoc(
+        "`AUTHSESSION_FRESH_AGE` is not shorter than `AUTHSESSION_EXPIRES_IN`: most sessions "
+        "stay fresh for their whole life.",
+        "Lower `AUTHSESSION_FRESH_AGE` (Better Auth's default is one day), or set it to `0` to "
+        "turn the check off on purpose.",
+    ),
+}
+
+
+def _same_store(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Two aliases of one store: local-memory caches with one LOCATION share their entries."""
+    return a.get("BACKEND") == b.get("BACKEND") == LOCAL_MEMORY_CACHE and a.get(
+        "LOCATION", ""
+    ) == b.get("LOCATION", "")
 
 
 def _revocation_cache_errors() -> list[Any]:
@@ -181,7 +418,9 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                 id="django_authsession.E003",
             )
         )
-    errors += _import_errors("AUTHSESSION_USER_SERIALIZER", app_settings.USER_SERIALIZER, "E004")
+    errors += _import_errors(
+        "AUTHSESSION_USER_SERIALIZER", app_settings.USER_SERIALIZER, "django_authsession.E004"
+    )
     errors.extend(_check_user_model())
     if app_settings.UPDATE_AGE >= app_settings.EXPIRES_IN:
         errors.append(
@@ -378,7 +617,7 @@ def _import_errors(setting: str, path: str, check_id: str) -> list[Any]:
     try:
         import_string(path)
     except ImportError as exc:
-        return [Error(f"{setting} cannot be imported: {exc}", id=f"django_authsession.{check_id}")]
+        return [Error(f"{setting} cannot be imported: {exc}", id=check_id)]
     return []
 
 
@@ -387,7 +626,9 @@ def _check_user_model() -> list[Any]:
     from django.contrib.auth import get_user_model
     from django.core.exceptions import FieldDoesNotExist
 
-    errors: list[Any] = _import_errors("AUTHSESSION_ADAPTER", app_settings.ADAPTER, "E014")
+    errors: list[Any] = _import_errors(
+        "AUTHSESSION_ADAPTER", app_settings.ADAPTER, "django_authsession.E014"
+    )
     model = get_user_model()
     if not errors:
         errors.extend(_name_field_warnings(model))

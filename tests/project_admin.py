@@ -1,4 +1,4 @@
-"""URLs with a project's own admin site, as the README's "Admin" section tells a project to build
+"""URLs with a project's own admin site, as docs/howto/admin.md tells a project to build
 it: its user admin (Django's ``UserAdmin`` for a username-based model, the app's for the supplied
 one) with ``UserSessionsAdminMixin`` added, whatever ``AUTH_USER_MODEL`` is."""
 

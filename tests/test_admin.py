@@ -1,4 +1,4 @@
-"""The admin (README "Admin"): sessions as a read-only device list that never shows the token;
+"""The admin (docs/howto/admin.md): sessions as a read-only device list that never shows the token;
 every way of ending a session from the admin writes revocation marks; a project's own user admin,
 for any ``AUTH_USER_MODEL``, gets the sessions inline, their count and "Revoke all sessions"."""
 

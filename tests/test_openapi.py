@@ -4,6 +4,7 @@ warning, and true to what the endpoints answer."""
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -56,8 +57,10 @@ def test_schema_is_served_valid_and_generated_without_warnings(schema) -> None:
     validate_schema(schema)
 
 
-def test_schema_url_is_named_and_documented_in_the_readme() -> None:
+def test_schema_url_is_named_and_documented() -> None:
     assert reverse("authsession_openapi:schema") == SCHEMA_URL
+    page = Path(__file__).resolve().parent.parent / "docs" / "reference" / "openapi.md"
+    assert f"GET {SCHEMA_URL}" in page.read_text(encoding="utf-8")
 
 
 def test_every_endpoint_of_the_app_is_described(schema) -> None:

@@ -1,4 +1,4 @@
-"""What the package promises about its installation: the README's MIDDLEWARE is what
+"""What the package promises about its installation: the tutorial's MIDDLEWARE is what
 ``startproject`` writes plus ours, and the dependency floors and bounds are the ones tox tests."""
 
 from __future__ import annotations
@@ -25,27 +25,28 @@ def startproject_middleware() -> list[str]:
     return middleware
 
 
-def readme_middleware() -> list[str]:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    match = re.search(r"```python\nMIDDLEWARE = (\[.*?\])\n```", readme, re.DOTALL)
-    assert match, "README.md shows no MIDDLEWARE block"
+def tutorial_middleware() -> list[str]:
+    """The MIDDLEWARE of the install tutorial (docs/tutorial/install.md)."""
+    page = (ROOT / "docs" / "tutorial" / "install.md").read_text(encoding="utf-8")
+    match = re.search(r"^MIDDLEWARE = (\[.*?\])\n```", page, re.DOTALL | re.MULTILINE)
+    assert match, "docs/tutorial/install.md shows no MIDDLEWARE block"
     code = re.sub(r"#.*", "", match.group(1))
     middleware: list[str] = ast.literal_eval(code)
     return middleware
 
 
-def test_readme_middleware_is_startprojects_with_ours_after_authentication() -> None:
+def test_tutorial_middleware_is_startprojects_with_ours_after_authentication() -> None:
     expected = startproject_middleware()
     expected.insert(
         expected.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1, OURS
     )
-    assert readme_middleware() == expected
+    assert tutorial_middleware() == expected
 
 
-def test_example_project_uses_the_readme_middleware() -> None:
+def test_example_project_uses_the_tutorial_middleware() -> None:
     from example_project import settings as example_settings
 
-    assert readme_middleware() == example_settings.MIDDLEWARE
+    assert tutorial_middleware() == example_settings.MIDDLEWARE
 
 
 def _dependencies() -> dict[str, Requirement]:

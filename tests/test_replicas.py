@@ -1,6 +1,6 @@
-"""Read replicas (README "Read replicas"): with ``DATABASE_ROUTERS`` sending reads to a replica,
-the session read runs there and every write on the primary; replication lag never signs a new
-session out, and never brings a revoked one back while its revocation mark lives.
+"""Read replicas (docs/howto/read-replicas.md): with ``DATABASE_ROUTERS`` sending reads to a
+replica, the session read runs there and every write on the primary; replication lag never
+signs a new session out, and never brings a revoked one back while its revocation mark lives.
 
 Two replica aliases (tests/settings.py): ``replica``, a test mirror of ``default`` (replication
 without lag), and ``lagging_replica``, a database of its own holding only the rows a test copies
@@ -160,7 +160,8 @@ def test_revoked_session_still_on_the_replica_is_refused(settings, make_client) 
 def test_revoked_session_is_refused_for_as_long_as_the_cookie_cache_could_hold_it(
     settings, make_client
 ) -> None:
-    """The bound on tolerated lag: the marks outlive the longest cookie cache (README)."""
+    """The bound on tolerated lag: the marks outlive the longest cookie cache
+    (docs/howto/read-replicas.md)."""
     settings.DATABASE_ROUTERS = [LAGGING]
     user = UserFactory()
     session, token = create_session(user)

@@ -1,4 +1,4 @@
-"""Several workers (README "Deployment"): the example project under gunicorn with three sync
+"""Several workers (docs/howto/production.md): the example project under gunicorn with three sync
 workers, on the test's PostgreSQL database and Redis. Nothing may assume one process: the rate
 limit is shared, a revocation on one worker ends the session on every worker (cookie cache
 included), concurrent refreshes write once, and a sign-out racing a refresh stays signed out.

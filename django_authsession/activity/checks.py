@@ -9,8 +9,27 @@ from typing import Any
 from django.core.checks import Error, Tags, Warning, register
 from django.utils.module_loading import import_string
 
+from ..checks import CheckDoc
 from ..conf import app_settings
 from .conf import LOCATION_HEADER_PRESETS, activity_settings
+
+CATALOGUE: dict[str, CheckDoc] = {
+    "django_authsession.E031": CheckDoc(
+        "`AUTHSESSION_LOCATION_HEADERS` is not a known CDN preset, or "
+        "`AUTHSESSION_LOCATION_RESOLVER` cannot be imported.",
+        'Use `"cloudflare"`, `"cloudfront"`, `"vercel"` or `None`; give the resolver as the '
+        "dotted path of a callable `(request, ip) -> dict | None`.",
+    ),
+    "django_authsession.W019": CheckDoc(
+        "`AUTHSESSION_LOCATION_HEADERS` is set but `AUTHSESSION_TRUSTED_PROXIES` is empty: "
+        "place headers are believed only from trusted proxies, so none is used.",
+        "List the CDN's or load balancer's addresses in `AUTHSESSION_TRUSTED_PROXIES`.",
+    ),
+    "django_authsession.W020": CheckDoc(
+        "`AUTHSESSION_GEOIP_PATH` does not exist: sessions get no place.",
+        "Point it at a GeoLite2/GeoIP2 `.mmdb` file or its directory, or unset it.",
+    ),
+}
 
 
 @register(Tags.security)

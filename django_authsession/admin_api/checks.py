@@ -6,11 +6,34 @@ from typing import Any
 
 from django.core.checks import CheckMessage, Error, Warning, register
 
+from ..checks import CheckDoc
 from ..conf import app_settings
 from .conf import admin_api_settings
 
 # An impersonation session longer than this is an admin's second identity, not a support visit.
 LONG_IMPERSONATION = 86400
+
+
+CATALOGUE: dict[str, CheckDoc] = {
+    "django_authsession.E036": CheckDoc(
+        "`AUTHSESSION_IMPERSONATION_SESSION_DURATION` is not a whole number of seconds above 0.",
+        "Set it to seconds, such as `3600` (one hour, the default).",
+    ),
+    "django_authsession.E037": CheckDoc(
+        "`AUTHSESSION_DEFAULT_BAN_EXPIRES_IN` is not a whole number of seconds above 0.",
+        "Set seconds, or `None` for bans that last until lifted.",
+    ),
+    "django_authsession.W023": CheckDoc(
+        "`AUTHSESSION_IMPERSONATION_SESSION_DURATION` is more than a day.",
+        "Keep impersonation short (the default is 3600 s): an admin who needs longer can start "
+        "a new one, and each start is logged.",
+    ),
+    "django_authsession.W024": CheckDoc(
+        "`AUTHSESSION_IMPERSONATION_SESSION_DURATION` is longer than `AUTHSESSION_EXPIRES_IN`.",
+        "Lower it below the session lifetime: an impersonation should end before the admin's "
+        "own session does.",
+    ),
+}
 
 
 def _positive_int(value: Any) -> bool:
