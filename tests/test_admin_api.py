@@ -706,3 +706,35 @@ def test_settings_checks(settings, setting: str, value: Any, check_id: str) -> N
         settings.AUTHSESSION_EXPIRES_IN = 3600
     setattr(settings, setting, value)
     assert check_id in _ids()
+
+
+def test_a_bearer_admin_impersonates_with_the_token_it_is_handed() -> None:
+    """Better Auth's #10819: impersonation did nothing for bearer clients. Here an admin app
+    without cookies gets the impersonation's token in ``set-auth-token``, reads the session
+    as the user with it, and its own bearer session is left as it was."""
+    admin = impersonator()
+    target = new_user()
+    signed_in = Client().post(
+        "/api/auth/sign-in/email",
+        {"email": email_of(admin), "password": DEFAULT_PASSWORD},
+        content_type="application/json",
+    )
+    admin_bearer = signed_in["set-auth-token"]
+    admin_app = Client(HTTP_AUTHORIZATION=f"Bearer {admin_bearer}")
+    started = admin_app.post(
+        f"{ADMIN}/impersonate-user", {"userId": str(target.pk)}, content_type="application/json"
+    )
+    assert started.status_code == 200, started.content
+    assert "set-auth-token" in started["Access-Control-Expose-Headers"]
+    as_user = Client(HTTP_AUTHORIZATION=f"Bearer {started['set-auth-token']}")
+    answer = as_user.get("/api/auth/get-session").json()
+    assert answer["user"]["email"] == email_of(target)
+    assert answer["session"]["impersonatedBy"] == str(admin.pk)
+    # The admin's own bearer session still answers the admin.
+    assert admin_app.get("/api/auth/get-session").json()["user"]["email"] == email_of(admin)
+    # Stopping from the impersonation's token ends it; the admin keeps its own token.
+    stopped = as_user.post(f"{ADMIN}/stop-impersonating", content_type="application/json")
+    assert stopped.status_code == 200, stopped.content
+    assert as_user.get("/api/auth/get-session").json() is None
+    assert not Session.objects.filter(user=target).exists()
+    assert admin_app.get("/api/auth/get-session").json()["user"]["email"] == email_of(admin)
