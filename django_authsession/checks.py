@@ -303,13 +303,6 @@ CATALOGUE: dict[str, CheckDoc] = {
 }
 
 
-def _same_store(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    """Two aliases of one store: local-memory caches with one LOCATION share their entries."""
-    return a.get("BACKEND") == b.get("BACKEND") == LOCAL_MEMORY_CACHE and a.get(
-        "LOCATION", ""
-    ) == b.get("LOCATION", "")
-
-
 def _revocation_cache_errors() -> list[Any]:
     """The mark store must exist and hold nothing that client traffic creates."""
     if not app_settings.COOKIE_CACHE:
