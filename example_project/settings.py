@@ -99,13 +99,18 @@ DATABASES = {
 }
 
 
+REDIS_DATABASES = 16  # Redis's default "databases"
+
+
 def next_redis_database(url: str) -> str:
-    """The same Redis server's next database: ``redis://host:6379/0`` -> ``.../1`` (Redis has
-    16 by default: with ``REDIS_URL`` on the last one, set ``REDIS_REVOCATION_URL``)."""
+    """Another database of the same Redis server: the next one (``redis://host:6379/0`` ->
+    ``.../1``), or the one before when ``url`` is on the last of Redis's 16 default databases
+    (``/15`` -> ``/14``). ``REDIS_REVOCATION_URL`` overrides it in the example."""
     parts = urlsplit(url)
     query = parse_qs(parts.query)
     # redis-py reads ?db= before the path: the new index goes in the path alone.
-    db = int(query.pop("db", [parts.path.strip("/") or "0"])[0]) + 1
+    current = int(query.pop("db", [parts.path.strip("/") or "0"])[0])
+    db = current + 1 if current + 1 < REDIS_DATABASES else current - 1
     return urlunsplit(parts._replace(path=f"/{db}", query=urlencode(query, doseq=True)))
 
 

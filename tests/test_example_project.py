@@ -187,3 +187,21 @@ def test_forms_show_errors_under_their_fields_without_codes() -> None:
     for code in ("INVALID_EMAIL_OR_PASSWORD", "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL"):
         assert f"{code}: [" in login  # a sentence and the field it concerns
     assert '" (" + error.code' not in login  # codes are not shown to people
+
+
+@pytest.mark.parametrize(
+    ("url", "marks"),
+    [
+        ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/1"),
+        (
+            "redis://127.0.0.1:6379?db=3&socket_timeout=1",
+            "redis://127.0.0.1:6379/4?socket_timeout=1",
+        ),
+        # The last of Redis's 16 default databases (CI's): the one before, not a /16 that fails.
+        ("redis://127.0.0.1:6379/15", "redis://127.0.0.1:6379/14"),
+    ],
+)
+def test_the_marks_get_another_database_of_the_same_redis(url: str, marks: str) -> None:
+    from example_project.settings import next_redis_database
+
+    assert next_redis_database(url) == marks
