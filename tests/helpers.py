@@ -212,3 +212,13 @@ def write_geoip_database(path: Any, networks: dict[str, dict[str, Any]]) -> Any:
         writer.insert_network(IPSet([network]), record)
     writer.to_db_file(str(path))
     return path
+
+
+def run_checks(**kwargs: Any) -> list[Any]:
+    """Django's ``run_checks`` without a database connection, as Django 5.2 runs it by
+    default: from 6.1 on, model checks without ``databases`` query every alias (a JSONField asks
+    SQLite whether it supports JSON), which a test without database access may not do."""
+    from django.core.checks import run_checks as django_run_checks
+
+    kwargs.setdefault("databases", [])
+    return list(django_run_checks(**kwargs))

@@ -12,7 +12,6 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.core.checks import run_checks
 from django.test import Client
 from django.utils import timezone
 
@@ -22,7 +21,7 @@ from django_authsession.models import Session
 from django_authsession.sessions import create_session
 from django_authsession.tokens import sign_cookie_value, storage_key, unsign_cookie_value
 from tests.factories import DEFAULT_PASSWORD, UserFactory
-from tests.helpers import NULL_ANSWER, cleared, origin_client, sign_in
+from tests.helpers import NULL_ANSWER, cleared, origin_client, run_checks, sign_in
 
 pytestmark = pytest.mark.django_db
 

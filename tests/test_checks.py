@@ -11,12 +11,11 @@ from collections.abc import Iterator
 from importlib.util import find_spec
 
 import pytest
-from django.core.checks import run_checks
 from django.test import override_settings
 
 from django_authsession.backends import BACKEND_PATH
 from django_authsession.checks import AUTH_MIDDLEWARE, MIDDLEWARE
-from tests.helpers import redis_server
+from tests.helpers import redis_server, run_checks
 
 
 def ids(deploy: bool = False) -> set[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.checks import run_checks
+from tests.helpers import run_checks
 
 
 def ids() -> set[str]:

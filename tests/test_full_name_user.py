@@ -91,6 +91,6 @@ def test_sign_up_keeps_the_name_in_full_name(client: Any) -> None:
 
 @pytest.mark.full_name_user_model
 def test_no_w012_for_a_full_name_model() -> None:
-    from django.core.checks import run_checks
+    from tests.helpers import run_checks
 
     assert not [m for m in run_checks() if m.id == "django_authsession.W012"]

@@ -6,13 +6,12 @@ import logging
 
 import pytest
 import time_machine
-from django.core.checks import run_checks
 from django.test import Client
 
 from django_authsession import cookies, security
 from django_authsession.tokens import sign_cookie_value
 from tests.factories import DEFAULT_PASSWORD, create_session
-from tests.helpers import NULL_ANSWER, SIGN_IN_URL, sign_in
+from tests.helpers import NULL_ANSWER, SIGN_IN_URL, run_checks, sign_in
 
 pytestmark = pytest.mark.django_db
 URL = "/api/auth/session"

@@ -4,11 +4,10 @@ is a start-up error, never a silent fall back to the database on every request."
 from __future__ import annotations
 
 import pytest
-from django.core.checks import run_checks
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 
-from tests.helpers import sign_in
+from tests.helpers import run_checks, sign_in
 
 pytestmark = pytest.mark.django_db
 URL = "/api/auth/get-session"

@@ -21,7 +21,6 @@ from django.contrib.auth import get_user_model, user_logged_in, user_logged_out,
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core.cache import caches
-from django.core.checks import run_checks
 from django.db import connection
 from django.test import AsyncClient, Client
 from django.test.utils import CaptureQueriesContext
@@ -38,6 +37,7 @@ from tests.helpers import (
     NULL_ANSWER,
     cleared,
     history_writes,
+    run_checks,
 )
 
 pytestmark = pytest.mark.django_db

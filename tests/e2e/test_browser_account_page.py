@@ -274,8 +274,7 @@ def test_account_page_shows_place_last_activity_and_recent_activity(
     from tests.helpers import geoip_record, write_geoip_database
 
     settings.AUTHSESSION_USE_SECURE_COOKIES = False
-    settings.AUTHSESSION_NOTIFY_NEW_DEVICE = True
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.AUTHSESSION_NOTIFY_NEW_DEVICE = True  # to Django's test outbox
     # The browsers connect from 127.0.0.1, which this database places in Berlin.
     settings.AUTHSESSION_GEOIP_PATH = str(
         write_geoip_database(
