@@ -116,3 +116,7 @@ SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STATIC_URL = "/static/"
+
+# Django 6.1 sends mail through MAILERS (EMAIL_BACKEND is deprecated there; 5.2 ignores this).
+# Django's test environment replaces it with its local-memory outbox either way.
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
