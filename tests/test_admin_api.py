@@ -737,3 +737,24 @@ def test_a_bearer_admin_impersonates_with_the_token_it_is_handed() -> None:
     assert as_user.get("/api/auth/get-session").json() is None
     assert not Session.objects.filter(user=target).exists()
     assert admin_app.get("/api/auth/get-session").json()["user"]["email"] == email_of(admin)
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"), [("revoke-user-sessions", "admin"), ("ban-user", "banned")]
+)
+def test_the_security_history_names_the_administrator(path: str, reason: str) -> None:
+    """Sessions an administrator ends through the admin API are the administrator's doing in
+    the owner's security history, as in the Django admin."""
+    from django_authsession.activity.models import Actor, EventType, SecurityEvent
+
+    admin = staff("django_authsession.delete_session", ban_permission())
+    owner = new_user()
+    create_session(owner)
+    response = post(browser_of(admin), path, {"userId": str(owner.pk)})
+    assert response.status_code == 200, response.content
+    (event,) = SecurityEvent.objects.filter(user_id=owner.pk, type=EventType.SESSION_REVOKED)
+    assert (event.actor, event.actor_id, event.details["reason"]) == (
+        Actor.ADMIN,
+        str(admin.pk),
+        reason,
+    )

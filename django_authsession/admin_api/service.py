@@ -152,7 +152,7 @@ def ban(
             "created_at": now,
         },
     )
-    sessions.revoke_user_sessions(target.pk, reason="banned")
+    sessions.revoke_user_sessions(target.pk, reason="banned", request=request)
     security.log_event(security.USER_BANNED, request, user_id=target.pk, by=actor.pk)
     return found
 
@@ -259,7 +259,7 @@ def stop_impersonating(request: HttpRequest) -> ResolvedSession | None:
     admin_id = current.session.impersonated_by_id
     if admin_id is None:
         raise Refused(400, "NOT_IMPERSONATING", "You are not impersonating anyone")
-    sessions.revoke_sessions([current.session], reason="stop-impersonating")
+    sessions.revoke_sessions([current.session], reason="stop-impersonating", request=request)
     security.log_event(
         security.IMPERSONATION_STOPPED, request, user_id=current.session.user_id, by=admin_id
     )

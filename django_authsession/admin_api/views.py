@@ -154,7 +154,7 @@ class RevokeUserSessionView(AdminView):
         value = self.body(RevokeUserSessionSerializer)["sessionToken"]
         target = sessions.find_session(value)
         if target is not None:
-            sessions.revoke_sessions([target], reason="admin")
+            sessions.revoke_sessions([target], reason="admin", request=request._request)
             if target.pk == current.session.pk:
                 self.state.end()
         return Response({"success": True})
@@ -177,7 +177,7 @@ class RevokeUserSessionsView(AdminView):
 
         user = get_adapter().find_user_by_id(self.body(UserIdSerializer)["userId"])
         if user is not None:
-            sessions.revoke_user_sessions(user.pk, reason="admin")
+            sessions.revoke_user_sessions(user.pk, reason="admin", request=request._request)
             if user.pk == actor.pk:
                 self.state.end()
         return Response({"success": True})
