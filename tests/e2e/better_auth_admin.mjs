@@ -6,6 +6,8 @@
 import { createAuthClient } from "better-auth/client";
 import { adminClient } from "better-auth/client/plugins";
 
+import { check, cookieJarFetch } from "./browser_jar.mjs";
+
 const [baseURL, adminEmail, targetEmail, plainEmail, password] = process.argv.slice(2);
 if (!password) {
   console.error("usage: node better_auth_admin.mjs <base URL> <admin> <target> <plain> <password>");
@@ -14,42 +16,13 @@ if (!password) {
 const origin = new URL(baseURL).origin;
 
 function browser() {
-  const jar = new Map();
-  const attributes = new Map();
-  async function customFetchImpl(input, init = {}) {
-    const headers = new Headers(init.headers || {});
-    headers.set("Origin", origin);
-    if (jar.size) {
-      headers.set("Cookie", [...jar].map(([name, value]) => `${name}=${value}`).join("; "));
-    }
-    const response = await fetch(input, { ...init, headers });
-    for (const line of response.headers.getSetCookie()) {
-      const [pair, ...rest] = line.split(";");
-      const index = pair.indexOf("=");
-      const name = pair.slice(0, index).trim();
-      const value = pair.slice(index + 1).trim().replace(/^"|"$/g, "");
-      const expired = rest.some((a) => /^\s*max-age=0\s*$/i.test(a));
-      if (expired || value === "") {
-        jar.delete(name);
-        attributes.delete(name);
-      } else {
-        jar.set(name, value);
-        attributes.set(name, rest.map((a) => a.trim().toLowerCase()));
-      }
-    }
-    return response;
-  }
+  const { customFetchImpl, jar, attributes } = cookieJarFetch(origin);
   const client = createAuthClient({
     baseURL,
     plugins: [adminClient()],
     fetchOptions: { customFetchImpl },
   });
   return { client, jar, attributes };
-}
-
-function check(step, condition, detail) {
-  console.log(JSON.stringify({ step, ok: Boolean(condition), detail }));
-  if (!condition) process.exit(1);
 }
 
 const maxAge = (b, suffix) =>

@@ -7,6 +7,8 @@
 // Prints one JSON line per step; exits non-zero on the first surprise.
 import { createAuthClient } from "better-auth/client";
 
+import { check, cookieJarFetch } from "./browser_jar.mjs";
+
 const baseURL = process.argv[2];
 const freshAge = Number(process.argv[3] || "0");
 if (!baseURL || !freshAge) {
@@ -15,27 +17,9 @@ if (!baseURL || !freshAge) {
 }
 const origin = new URL(baseURL).origin;
 
-// A browser: a cookie jar and an Origin header, as in better_auth_client.mjs.
+// A browser: a cookie jar and an Origin header (browser_jar.mjs).
 function browser() {
-  const jar = new Map();
-  async function customFetchImpl(input, init = {}) {
-    const headers = new Headers(init.headers || {});
-    headers.set("Origin", origin);
-    if (jar.size) {
-      headers.set("Cookie", [...jar].map(([name, value]) => `${name}=${value}`).join("; "));
-    }
-    const response = await fetch(input, { ...init, headers });
-    for (const line of response.headers.getSetCookie()) {
-      const [pair, ...attributes] = line.split(";");
-      const index = pair.indexOf("=");
-      const name = pair.slice(0, index).trim();
-      const value = pair.slice(index + 1).trim().replace(/^"|"$/g, "");
-      const expired = attributes.some((a) => /^\s*max-age=0\s*$/i.test(a));
-      if (expired || value === "") jar.delete(name);
-      else jar.set(name, value);
-    }
-    return response;
-  }
+  const { customFetchImpl, jar } = cookieJarFetch(origin);
   return { client: createAuthClient({ baseURL, fetchOptions: { customFetchImpl } }), jar };
 }
 
@@ -66,10 +50,6 @@ function bearerApp() {
   return { client, storage, seen };
 }
 
-function check(step, condition, detail) {
-  console.log(JSON.stringify({ step, ok: Boolean(condition), detail }));
-  if (!condition) process.exit(1);
-}
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
