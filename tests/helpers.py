@@ -3,14 +3,17 @@ parsing and the JSON shapes."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.cookies import Morsel
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -222,3 +225,27 @@ def run_checks(**kwargs: Any) -> list[Any]:
 
     kwargs.setdefault("databases", [])
     return list(django_run_checks(**kwargs))
+
+
+def run_tests_under(settings_module: str, *pytest_args: str) -> str:
+    """Run pytest in a process of its own under ``settings_module`` (a user model or
+    INSTALLED_APPS cannot change within a run), on in-memory SQLite; fails the calling test
+    with the output unless every selected test passed. Returns the output."""
+    env = {**os.environ, "DATABASE_URL": "sqlite:///:memory:"}
+    env.pop("REDIS_URL", None)
+    done = subprocess.run(
+        [
+            sys.executable,
+            *("-m", "pytest", "-q", "-p", "no:cacheprovider"),
+            f"--ds={settings_module}",
+            *pytest_args,
+        ],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout

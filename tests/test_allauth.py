@@ -5,9 +5,6 @@ of its own, so these tests run under ``tests.settings_allauth`` in a subprocess.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
@@ -18,7 +15,7 @@ from django.conf import settings as django_settings
 from django_authsession import cookies
 from django_authsession.models import Session
 from tests.factories import DEFAULT_PASSWORD, UserFactory
-from tests.helpers import cleared, origin_client, set_value
+from tests.helpers import cleared, origin_client, run_tests_under, set_value
 
 ROOT = Path(__file__).resolve().parent.parent
 GET_SESSION = "/api/auth/get-session"
@@ -32,30 +29,13 @@ allauth_run = pytest.mark.skipif(
 @pytest.mark.supplied_user_model  # once per CI pass: it starts a run of its own
 @pytest.mark.skipif(find_spec("allauth") is None, reason="needs django-allauth (test extra)")
 def test_allauth_logins_in_their_own_run() -> None:
-    env = {**os.environ, "DATABASE_URL": "sqlite:///:memory:"}
-    env.pop("REDIS_URL", None)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--ds=tests.settings_allauth",
-            str(Path(__file__).relative_to(ROOT)),
-            "-k",
-            "not in_their_own_run",
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    output = run_tests_under(
+        "tests.settings_allauth",
+        str(Path(__file__).relative_to(ROOT)),
+        "-k",
+        "not in_their_own_run",
     )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "4 passed" in done.stdout, done.stdout
+    assert "4 passed" in output, output
 
 
 def _one_session_for(client: Any, user_pk: Any) -> Any:

@@ -4,9 +4,6 @@ to the adapter."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django_authsession.adapter import UserAdapter
 from django_authsession.checks import _name_field_warnings
 from tests.full_name_user.models import FullNameUser, NamelessUser
-from tests.helpers import sign_up
+from tests.helpers import run_tests_under, sign_up
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,30 +48,13 @@ class NicknameAdapter(UserAdapter):
 def test_sign_up_on_a_full_name_model_in_its_own_run() -> None:
     """The tests below, under ``tests.settings_full_name_user`` (``AUTH_USER_MODEL`` cannot
     change within a test run)."""
-    env = {**os.environ, "DATABASE_URL": "sqlite:///:memory:"}
-    env.pop("REDIS_URL", None)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--ds=tests.settings_full_name_user",
-            "-m",
-            "full_name_user_model",
-            str(Path(__file__).relative_to(ROOT)),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    output = run_tests_under(
+        "tests.settings_full_name_user",
+        "-m",
+        "full_name_user_model",
+        str(Path(__file__).relative_to(ROOT)),
     )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "2 passed" in done.stdout, done.stdout
+    assert "2 passed" in output, output
 
 
 @pytest.mark.full_name_user_model
