@@ -111,14 +111,26 @@ class LowercaseEmailField(serializers.EmailField):
         return super().to_internal_value(data)
 
 
-class StringField(serializers.CharField):
+class KeepsFormBlanks(serializers.Field[Any, Any, Any, Any]):
+    """A form's empty ``token=`` or ``id=`` is a blank value, as ``""`` is in JSON, not a missing
+    one: DRF drops empty optional form fields, and the request would go on with the other field
+    alone, accepting what the schema rejects."""
+
+    def get_value(self, dictionary: Any) -> Any:
+        if html.is_html_input(dictionary) and self.field_name in dictionary:
+            return dictionary.get(self.field_name)
+        return super().get_value(dictionary)
+
+
+class StringField(KeepsFormBlanks, serializers.CharField):
     """A JSON string, as the schema says: DRF's ``CharField`` turns numbers into strings, so
     ``"callbackURL": 7`` would pass where the contract asks for text."""
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
-        return super().to_internal_value(data)
+        text: str = super().to_internal_value(data)
+        return text
 
 
 class SignInSerializer(serializers.Serializer[Any]):
@@ -145,16 +157,9 @@ class SignUpSerializer(serializers.Serializer[Any]):
         return value
 
 
-class StringUUIDField(serializers.UUIDField):
+class StringUUIDField(KeepsFormBlanks, serializers.UUIDField):
     """A UUID written as a JSON string, as the schema says: DRF's ``UUIDField`` also reads
     integers as UUIDs (``false`` would be the nil UUID)."""
-
-    def get_value(self, dictionary: Any) -> Any:
-        # A form's empty ``id=`` is an id that is not a UUID, not a missing one (DRF would
-        # drop it, and the request would go on with the token alone).
-        if html.is_html_input(dictionary) and self.field_name in dictionary:
-            return dictionary.get(self.field_name)
-        return super().get_value(dictionary)
 
     def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, str):

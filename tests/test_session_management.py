@@ -161,3 +161,25 @@ def test_revoke_session_empty_form_id_is_refused(user) -> None:
     )
     assert response.status_code == 400
     assert response.json()["code"] == "VALIDATION_ERROR"
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/x-www-form-urlencoded", "multipart/form-data", "json"]
+)
+def test_revoke_session_with_an_empty_token_is_refused_and_revokes_nothing(user, content_type):
+    """An empty ``token`` beside a good ``id`` is refused as in JSON: a form's blank field is
+    not a missing one, so the session the id names stays signed in."""
+    other, _ = create_session(user)
+    _, mine = create_session(user)
+    client = holding(mine)
+    fields = {"id": str(other.pk), "token": ""}
+    if content_type == "json":
+        response = client.post("/api/auth/revoke-session", fields, content_type="application/json")
+    elif content_type == "multipart/form-data":
+        response = client.post("/api/auth/revoke-session", fields)
+    else:
+        body = f"id={other.pk}&token="
+        response = client.post("/api/auth/revoke-session", body, content_type=content_type)
+    assert response.status_code == 400
+    assert response.json()["code"] == "VALIDATION_ERROR"
+    assert Session.objects.filter(pk=other.pk).exists()
