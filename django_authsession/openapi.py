@@ -22,7 +22,12 @@ from drf_spectacular.extensions import (
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.views import APIView
@@ -313,11 +318,19 @@ class SignInRequestSerializer(serializers.Serializer[Any]):
     )
 
 
+@extend_schema_field(
+    {"type": "string", "maxLength": 2048, "anyOf": [{"format": "uri"}, {"maxLength": 0}]}
+)
+class AvatarURLField(serializers.CharField):
+    """Sign-up's ``image``: a URL, or ``""`` for none, as the view accepts (a form's empty
+    avatar field is no avatar, not an error)."""
+
+
 class SignUpRequestSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=255, allow_blank=True, validators=[NO_NUL])
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField()  # bounds from settings, in get_fields()
-    image = serializers.URLField(required=False, max_length=2048)
+    image = AvatarURLField(required=False, allow_blank=True, max_length=2048)
     rememberMe = serializers.BooleanField(required=False, default=True)
     callbackURL = serializers.CharField(required=False, max_length=2048, validators=[NO_NUL])
 
