@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import dj_database_url
+import django
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -173,11 +174,20 @@ if _rate_limit:
 AUTHSESSION_NOTIFY_NEW_DEVICE = True
 AUTHSESSION_DEVICE_PAGE_URL = "/profile"
 _email_files = os.environ.get("DJANGO_EMAIL_FILE_PATH")
-if _email_files:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = _email_files
+_mail_backend = "django.core.mail.backends.{}.EmailBackend".format(
+    "filebased" if _email_files else "console"
+)
+if django.VERSION >= (6, 1):  # MAILERS replaces EMAIL_BACKEND and EMAIL_FILE_PATH
+    MAILERS = {
+        "default": {
+            "BACKEND": _mail_backend,
+            "OPTIONS": {"file_path": _email_files} if _email_files else {},
+        }
+    }
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    EMAIL_BACKEND = _mail_backend
+    if _email_files:
+        EMAIL_FILE_PATH = _email_files
 DEFAULT_FROM_EMAIL = "django-authsession example <noreply@example.com>"
 # Places from a MaxMind GeoLite2 City database, when you have one (nothing is downloaded).
 if os.environ.get("AUTHSESSION_GEOIP_PATH"):

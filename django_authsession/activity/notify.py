@@ -1,7 +1,7 @@
-"""The new-device mail, through Django's email framework (``EMAIL_BACKEND``,
-``DEFAULT_FROM_EMAIL``). A project overrides the templates
-``django_authsession/activity/new_device_subject.txt``, ``new_device_email.txt`` and
-``new_device_email.html`` like any other."""
+"""The new-device mail, through Django's email framework (the default mailer of ``MAILERS``
+on Django 6.1 and later, ``EMAIL_BACKEND`` before; ``DEFAULT_FROM_EMAIL``). A project overrides
+the templates ``django_authsession/activity/new_device_subject.txt``, ``new_device_email.txt``
+and ``new_device_email.html`` like any other."""
 
 from __future__ import annotations
 
