@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from http.cookies import Morsel
 from pathlib import Path
@@ -227,25 +227,33 @@ def run_checks(**kwargs: Any) -> list[Any]:
     return list(django_run_checks(**kwargs))
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_python(
+    args: Sequence[str], *, env: Mapping[str, str], cwd: Path = ROOT, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python *args`` in a process of its own (settings, a user model or a fresh
+    interpreter's warnings cannot change within the test run); fails the calling test with the
+    command and its output unless it exited 0."""
+    done = subprocess.run(
+        [sys.executable, *args],
+        cwd=cwd,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert done.returncode == 0, " ".join(args) + "\n" + done.stdout + done.stderr
+    return done
+
+
 def run_tests_under(settings_module: str, *pytest_args: str) -> str:
     """Run pytest in a process of its own under ``settings_module`` (a user model or
     INSTALLED_APPS cannot change within a run), on in-memory SQLite; fails the calling test
     with the output unless every selected test passed. Returns the output."""
     env = {**os.environ, "DATABASE_URL": "sqlite:///:memory:"}
     env.pop("REDIS_URL", None)
-    done = subprocess.run(
-        [
-            sys.executable,
-            *("-m", "pytest", "-q", "-p", "no:cacheprovider"),
-            f"--ds={settings_module}",
-            *pytest_args,
-        ],
-        cwd=Path(__file__).resolve().parent.parent,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
+    pytest_run = ("-m", "pytest", "-q", "-p", "no:cacheprovider", f"--ds={settings_module}")
+    return run_python([*pytest_run, *pytest_args], env=env, timeout=300).stdout

@@ -9,15 +9,12 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
-import sys
 from importlib.util import find_spec
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import run_python
 
 SCRIPT = """
 import json
@@ -66,15 +63,7 @@ def answers() -> dict[str, Any]:
         DJANGO_SETTINGS_MODULE=os.environ.get("DJANGO_SETTINGS_MODULE", "tests.settings"),
         DATABASE_URL=f"postgres://postgres@127.0.0.1:{_closed_port()}/unreachable",
     )
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
+    done = run_python(["-c", SCRIPT], env=env)
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 

@@ -5,16 +5,10 @@ known devices."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from tests.helpers import origin_client, signed_in_token
-
-REPO = Path(__file__).resolve().parent.parent
-
+from tests.helpers import origin_client, run_python, signed_in_token
 
 # Django 6.1's EMAIL_BACKEND deprecation is a PendingDeprecationWarning (removal in 2028).
 DEPRECATIONS_ARE_ERRORS = [
@@ -29,17 +23,9 @@ def _run_with_example_settings(code: str, **env: str) -> str:
     environment = {k: v for k, v in os.environ.items() if k != "DJANGO_EMAIL_FILE_PATH"}
     environment["DJANGO_SETTINGS_MODULE"] = "example_project.settings"
     setup = "import django; django.setup(); from django.conf import settings as s\n"
-    result = subprocess.run(
-        [sys.executable, *DEPRECATIONS_ARE_ERRORS, "-c", setup + code],
-        cwd=REPO,
-        env={**environment, **env},
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+    return run_python(
+        [*DEPRECATIONS_ARE_ERRORS, "-c", setup + code], env={**environment, **env}, timeout=60
+    ).stdout
 
 
 SEND = "from django.core.mail import send_mail; send_mail('New sign-in', 'body', None, ['a@b.c'])"

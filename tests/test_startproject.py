@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import free_port
+from tests.helpers import free_port, run_python
 
 PORTS = range(8610, 8620)
 
@@ -33,17 +33,7 @@ class User(AbstractUser):
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, " ".join(args) + "\n" + done.stdout + done.stderr
-    return done
+    return run_python(args, env=env, cwd=cwd)
 
 
 def _make_project(root: Path, env: dict[str, str]) -> Path:

@@ -8,8 +8,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
-import subprocess
-import sys
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -38,6 +36,7 @@ from tests.helpers import (
     cleared,
     history_writes,
     run_checks,
+    run_python,
 )
 
 pytestmark = pytest.mark.django_db
@@ -546,16 +545,7 @@ def test_migrate_django_authsession_alone_on_a_fresh_database(tmp_path) -> None:
         "DATABASE_URL": f"sqlite:///{database}",
     }
     env.pop("REDIS_URL", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "django", "migrate", "django_authsession", "--verbosity", "1"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    run_python(["-m", "django", "migrate", "django_authsession", "--verbosity", "1"], env=env)
     with closing(sqlite3.connect(database)) as db:  # a bare connect() context does not close
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
     assert "session" in tables

@@ -19,7 +19,6 @@ function browser() {
   return { client: createAuthClient({ baseURL, fetchOptions: { customFetchImpl } }), jar };
 }
 
-
 const email = `e2e-${Date.now()}@example.com`;
 const password = "better-auth-client-42";
 const a = browser();

@@ -50,7 +50,6 @@ function bearerApp() {
   return { client, storage, seen };
 }
 
-
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const email = `surface-${Date.now()}@example.com`;
